@@ -1,0 +1,70 @@
+"""The departments and their routing rules, loaded from one YAML file (deploy/config/departments.yaml)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+_ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+
+
+@dataclass(frozen=True)
+class Rule:
+    term: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    display_name: str
+    description: str
+    rules: tuple[Rule, ...]
+
+
+class DepartmentConfigError(ValueError):
+    pass
+
+
+def parse_departments(document: object) -> tuple[Department, ...]:
+    """Validate a parsed YAML document; raise DepartmentConfigError saying what is wrong."""
+    if not isinstance(document, dict) or not isinstance(document.get("departments"), list):
+        raise DepartmentConfigError("expected a mapping with a 'departments' list")
+    departments: list[Department] = []
+    for index, entry in enumerate(document["departments"]):
+        where = f"departments[{index}]"
+        if not isinstance(entry, dict):
+            raise DepartmentConfigError(f"{where}: expected a mapping")
+        dept_id = entry.get("id")
+        if not isinstance(dept_id, str) or not _ID.match(dept_id):
+            raise DepartmentConfigError(f"{where}: id must match {_ID.pattern}")
+        rules = []
+        for r_index, raw in enumerate(entry.get("rules") or []):
+            if not isinstance(raw, dict) or not isinstance(raw.get("term"), str) or not raw["term"].strip():
+                raise DepartmentConfigError(f"{where}.rules[{r_index}]: needs a non-empty 'term'")
+            weight = raw.get("weight", 1)
+            if not isinstance(weight, (int, float)) or weight <= 0:
+                raise DepartmentConfigError(f"{where}.rules[{r_index}]: weight must be a positive number")
+            rules.append(Rule(raw["term"].strip(), float(weight)))
+        departments.append(
+            Department(
+                id=dept_id,
+                display_name=str(entry.get("display_name") or dept_id),
+                description=str(entry.get("description") or ""),
+                rules=tuple(rules),
+            )
+        )
+    ids = [d.id for d in departments]
+    if len(set(ids)) != len(ids):
+        raise DepartmentConfigError("department ids must be unique")
+    if not departments:
+        raise DepartmentConfigError("at least one department is needed")
+    return tuple(departments)
+
+
+def load_departments(path: Path) -> tuple[Department, ...]:
+    with open(path, encoding="utf-8") as handle:
+        return parse_departments(yaml.safe_load(handle))

@@ -1,0 +1,235 @@
+"""The I/O shell every webhook ingestor shares: body limits, error answers, dedup, publishing, health.
+
+A channel supplies only its pure parts: how to check the signature and how to turn a body into
+ContactMessages. Everything here answers the same way on every channel:
+
+  400 malformed body (with a reason)     401 signature missing     403 signature wrong
+  413 body too large                     503 Kafka did not acknowledge (the sender retries)
+  200 only after Kafka has every message (acks=all), or when all of them were delivered before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from redis.asyncio import Redis
+
+from services.common import codec, topics
+from services.common.dedup import Claim, DeliveryLedger, LedgerUnavailable
+from services.common.kafka import KafkaPublisher, PublishFailed
+from services.common.logs import configure_logging
+from services.common.settings import IngestorSettings
+from services.common.signatures import SignatureCheck
+
+log = logging.getLogger(__name__)
+
+REQUESTS = Counter(
+    "contact_ingest_requests_total",
+    "Webhook requests by channel and outcome (accepted, duplicate, malformed, bad_signature, ...).",
+    ["channel", "outcome"],
+)
+PUBLISHED = Counter("contact_ingest_messages_total", "Messages published to contact.inbound.", ["channel"])
+DUPLICATES = Counter(
+    "contact_ingest_duplicates_total", "Redelivered messages acknowledged without publishing again.", ["channel"]
+)
+IGNORED = Counter(
+    "contact_ingest_events_ignored_total",
+    "Events acknowledged but not published (delivery statuses, echoes, unsupported types).",
+    ["channel", "kind"],
+)
+DEDUP_UNAVAILABLE = Counter(
+    "contact_ingest_dedup_unavailable_total",
+    "Deliveries published without dedup because Redis was unreachable.",
+    ["channel"],
+)
+PUBLISH_SECONDS = Histogram(
+    "contact_ingest_publish_seconds",
+    "Time from a webhook's arrival until Kafka acknowledged its messages.",
+    ["channel"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+class PayloadError(ValueError):
+    """The body is not what the channel's format promises; the reason is returned with a 400."""
+
+
+@dataclass
+class Normalised:
+    """What a channel's normaliser found in one webhook body."""
+
+    messages: list[codec.ContactMessage] = field(default_factory=list)
+    # kind -> count of events acknowledged but not published (e.g. {"status_delivered": 2}).
+    ignored: dict[str, int] = field(default_factory=dict)
+
+    def ignore(self, kind: str) -> None:
+        self.ignored[kind] = self.ignored.get(kind, 0) + 1
+
+
+def error_response(status: int, reason: str) -> web.Response:
+    return web.json_response({"error": reason}, status=status)
+
+
+def parse_json_object(body: bytes) -> dict:
+    """JSON body as a dict, or PayloadError saying why not."""
+    try:
+        document = json.loads(body)
+    except UnicodeDecodeError:
+        raise PayloadError("body is not UTF-8") from None
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise PayloadError(f"body is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise PayloadError("body must be a JSON object")
+    return document
+
+
+class Deliverer:
+    """Publishes normalised messages once: dedup claim → Kafka (acks=all) → confirm."""
+
+    def __init__(self, channel: str, publisher: KafkaPublisher, ledger: DeliveryLedger | None, timeout: float):
+        self.channel = channel
+        self.publisher = publisher
+        self.ledger = ledger
+        self.timeout = timeout
+
+    async def deliver(self, messages: Sequence[codec.ContactMessage]) -> tuple[int, int]:
+        """Return (published, duplicates). Raises PublishFailed when the sender must retry."""
+        if not messages:
+            return 0, 0
+        keys = [f"{self.channel}:{m.channel_message_id}" for m in messages]
+        claims = await self._claim(keys)
+        in_flight = [k for k, c in zip(keys, claims) if c is Claim.IN_FLIGHT]
+        if in_flight and not await self.ledger.wait_until_done(in_flight, self.timeout):  # type: ignore[union-attr]
+            await self._release([k for k, c in zip(keys, claims) if c is Claim.NEW])
+            raise PublishFailed("another delivery of this message is still being published")
+        fresh = [(k, m) for k, m, c in zip(keys, messages, claims) if c is Claim.NEW]
+        try:
+            await self.publisher.publish(
+                topics.INBOUND,
+                [(m.conversation_id.encode(), m.SerializeToString()) for _, m in fresh],
+            )
+        except PublishFailed:
+            await self._release([k for k, _ in fresh])
+            raise
+        if self.ledger is not None and fresh:
+            try:
+                await self.ledger.confirm([k for k, _ in fresh])
+            except LedgerUnavailable:
+                DEDUP_UNAVAILABLE.labels(self.channel).inc()
+        return len(fresh), len(messages) - len(fresh)
+
+    async def _claim(self, keys: list[str]) -> list[Claim]:
+        if self.ledger is None:
+            return [Claim.NEW] * len(keys)
+        try:
+            return await self.ledger.claim(keys)
+        except LedgerUnavailable:
+            # Degrade, never lose: publish without dedup; the router drops repeated message ids.
+            DEDUP_UNAVAILABLE.labels(self.channel).inc(len(keys))
+            log.warning("Redis unreachable: publishing %d message(s) without dedup", len(keys))
+            return [Claim.NEW] * len(keys)
+
+    async def _release(self, keys: list[str]) -> None:
+        if self.ledger is not None and keys:
+            await self.ledger.release(keys)
+
+
+SignatureChecker = Callable[[bytes, web.Request], SignatureCheck]
+Normaliser = Callable[[bytes, web.Request], Normalised]
+
+
+def webhook_handler(
+    deliverer: Deliverer, check_signature: SignatureChecker, normalise: Normaliser
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The POST handler: read (413), verify (401/403), normalise (400), deliver (503), answer 200."""
+    channel = deliverer.channel
+
+    async def handle_webhook(request: web.Request) -> web.Response:
+        started = asyncio.get_running_loop().time()
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            REQUESTS.labels(channel, "too_large").inc()
+            return error_response(413, f"body larger than {request.app['max_body_bytes']} bytes")
+        check = check_signature(body, request)
+        if check is not SignatureCheck.VALID:
+            REQUESTS.labels(channel, "bad_signature").inc()
+            if check is SignatureCheck.MISSING:
+                return error_response(401, "signature header missing")
+            return error_response(403, "signature does not match the body")
+        try:
+            normalised = normalise(body, request)
+        except PayloadError as exc:
+            REQUESTS.labels(channel, "malformed").inc()
+            return error_response(400, str(exc))
+        try:
+            published, duplicates = await deliverer.deliver(normalised.messages)
+        except PublishFailed as exc:
+            REQUESTS.labels(channel, "unavailable").inc()
+            log.warning("%s webhook not acknowledged: %s", channel, exc)
+            return error_response(503, "Kafka did not acknowledge the message; retry later")
+        for kind, count in normalised.ignored.items():
+            IGNORED.labels(channel, kind).inc(count)
+        PUBLISHED.labels(channel).inc(published)
+        DUPLICATES.labels(channel).inc(duplicates)
+        REQUESTS.labels(channel, "duplicate" if duplicates and not published else "accepted").inc()
+        PUBLISH_SECONDS.labels(channel).observe(asyncio.get_running_loop().time() - started)
+        return web.json_response({"published": published, "duplicates": duplicates})
+
+    return handle_webhook
+
+
+async def healthz(_: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def metrics_view(_: web.Request) -> web.Response:
+    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+def readiness_view(is_ready: Callable[[], Awaitable[bool]]) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def readyz(_: web.Request) -> web.Response:
+        if await is_ready():
+            return web.Response(text="ready")
+        return web.Response(status=503, text="Kafka not reachable")
+
+    return readyz
+
+
+def create_ingest_app(publisher: KafkaPublisher, max_body_bytes: int) -> web.Application:
+    """The aiohttp application with the health and metrics routes; the channel adds its webhook routes."""
+    app = web.Application(client_max_size=max_body_bytes)
+    app["max_body_bytes"] = max_body_bytes
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readiness_view(publisher.is_ready))
+    app.router.add_get("/metrics", metrics_view)
+    return app
+
+
+def build_ingestor(settings: IngestorSettings, channel: str) -> tuple[web.Application, Deliverer]:
+    """Wire Kafka, Redis and the health routes for one channel's ingestor; the caller adds its routes."""
+    publisher = KafkaPublisher(settings.kafka_bootstrap_servers, settings.publish_timeout_seconds, f"ingest-{channel}")
+    redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    ledger = DeliveryLedger(redis, settings.dedup_ttl_seconds, claim_seconds=2 * settings.publish_timeout_seconds)
+    app = create_ingest_app(publisher, settings.max_body_bytes)
+
+    async def lifecycle(_: web.Application):
+        await publisher.start()
+        yield
+        await publisher.stop()
+        await redis.aclose()
+
+    app.cleanup_ctx.append(lifecycle)
+    return app, Deliverer(channel, publisher, ledger, settings.publish_timeout_seconds)
+
+
+def serve(app: web.Application, settings: IngestorSettings) -> None:
+    """Run until SIGINT/SIGTERM; aiohttp then finishes in-flight requests before closing."""
+    configure_logging(settings.log_level)
+    web.run_app(app, host=settings.http_host, port=settings.http_port, print=None, shutdown_timeout=10)

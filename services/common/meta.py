@@ -1,0 +1,37 @@
+"""What every Meta webhook (WhatsApp, Messenger, Instagram) shares: the verification GET and the signature."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from services.common.signatures import SignatureCheck, check_hex_signature
+
+SIGNATURE_HEADER = "X-Hub-Signature-256"
+
+
+def verification_answer(query: dict[str, str], verify_token: str) -> tuple[int, str]:
+    """Meta's subscription check: echo hub.challenge when mode and token are right, else 403."""
+    mode = query.get("hub.mode", "")
+    token = query.get("hub.verify_token", "")
+    challenge = query.get("hub.challenge", "")
+    if mode == "subscribe" and challenge and hmac.compare_digest(token.encode(), verify_token.encode()):
+        return 200, challenge
+    return 403, "verification failed"
+
+
+def verification_handler(verify_token: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def verify_subscription(request: web.Request) -> web.Response:
+        status, text = verification_answer(dict(request.query), verify_token)
+        return web.Response(status=status, text=text, content_type="text/plain")
+
+    return verify_subscription
+
+
+def signature_checker(app_secret: bytes) -> Callable[[bytes, web.Request], SignatureCheck]:
+    def check_meta_signature(body: bytes, request: web.Request) -> SignatureCheck:
+        return check_hex_signature(app_secret, body, request.headers.get(SIGNATURE_HEADER))
+
+    return check_meta_signature

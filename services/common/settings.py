@@ -1,0 +1,95 @@
+"""Typed settings, read once from environment variables at start-up.
+
+Every service builds one settings object in its entry point and passes it down; nothing else reads
+the environment. The README's configuration table is checked against these classes by a test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DEPARTMENTS_FILE = REPO_ROOT / "deploy" / "config" / "departments.yaml"
+
+
+class CommonSettings(BaseSettings):
+    """What every service needs: where Kafka and Redis are, and the topic layout."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated host:port."
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for dedup and conversation state.")
+    departments_file: Path = Field(
+        DEFAULT_DEPARTMENTS_FILE, description="YAML file with the departments and their routing rules."
+    )
+    topic_partitions: int = Field(6, ge=1, description="Partitions per topic when creating topics.")
+    topic_replication_factor: int = Field(1, ge=1, description="Replication factor when creating topics.")
+    log_level: str = Field("INFO", description="Python log level.")
+    kafka_rebalance_timeout_seconds: float = Field(
+        3.0, gt=0, description="Consumer group rebalance timeout (low: a group joins fast on a small cluster)."
+    )
+
+
+class IngestorSettings(CommonSettings):
+    """A webhook ingestor: where it listens, how it protects itself, where it publishes."""
+
+    http_host: str = Field("127.0.0.1", description="Address the ingestor's HTTP server binds to.")
+    max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Larger request bodies are refused with 413."
+    )
+    publish_timeout_seconds: float = Field(
+        5.0, gt=0, description="How long a webhook waits for Kafka's acknowledgement before answering 503."
+    )
+    dedup_ttl_seconds: int = Field(
+        8 * 24 * 3600, ge=7 * 24 * 3600, description="How long a delivered message id is remembered (>= 7 days)."
+    )
+    author_pseudonym_key: SecretStr = Field(
+        description="Secret key for the keyed hash that turns phone numbers and handles into author ids."
+    )
+
+    @property
+    def http_port(self) -> int:
+        raise NotImplementedError
+
+
+class WhatsAppSettings(IngestorSettings):
+    whatsapp_port: int = Field(8081, description="WhatsApp ingestor HTTP port.")
+    meta_app_secret: SecretStr = Field(description="Meta app secret: verifies X-Hub-Signature-256.")
+    meta_verify_token: SecretStr = Field(description="Token Meta echoes in the hub.verify_token check.")
+
+    @property
+    def http_port(self) -> int:
+        return self.whatsapp_port
+
+
+class WebformSettings(IngestorSettings):
+    webform_port: int = Field(8082, description="Web form ingestor HTTP port.")
+    webform_secret: SecretStr = Field(
+        description="Shared secret of the gemeente website: verifies X-Webform-Signature-256."
+    )
+
+    @property
+    def http_port(self) -> int:
+        return self.webform_port
+
+
+class RouterSettings(CommonSettings):
+    router_port: int = Field(8090, description="Router's HTTP port (/healthz, /readyz, /metrics).")
+    router_host: str = Field("127.0.0.1", description="Address the router's HTTP server binds to.")
+    triage_threshold: float = Field(
+        0.5, ge=0, le=1, description="Below this confidence a message goes to contact.triage."
+    )
+    router_batch_size: int = Field(500, ge=1, description="Records the router takes from the stream at once.")
+    router_batch_seconds: float = Field(0.05, gt=0, description="Longest wait to fill a batch.")
+    router_data_dir: Path = Field(Path("/tmp/gemeente-router"), description="The router's local faust state.")
+
+
+class MetricsSettings(CommonSettings):
+    metrics_port: int = Field(8091, description="Metrics service HTTP port (/metrics for Prometheus).")
+    metrics_host: str = Field("127.0.0.1", description="Address the metrics service binds to.")
+    metrics_data_dir: Path = Field(Path("/tmp/gemeente-metrics"), description="The metrics service's faust state.")

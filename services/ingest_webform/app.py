@@ -1,0 +1,32 @@
+"""Web form ingestor wiring: signed POST on /webhooks/webform."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from aiohttp import web
+
+from services.common.ingest import Normalised, build_ingestor, webhook_handler
+from services.common.pseudonym import Pseudonymizer
+from services.common.settings import WebformSettings
+from services.common.signatures import SignatureCheck, check_hex_signature
+from services.ingest_webform.normalise import parse_webform_body, webform_submission_to_contact
+
+PATH = "/webhooks/webform"
+SIGNATURE_HEADER = "X-Webform-Signature-256"
+
+
+def create_app(settings: WebformSettings) -> web.Application:
+    app, deliverer = build_ingestor(settings, "webform")
+    pseudonymizer = Pseudonymizer(settings.author_pseudonym_key.get_secret_value().encode())
+    secret = settings.webform_secret.get_secret_value().encode()
+
+    def check_signature(body: bytes, request: web.Request) -> SignatureCheck:
+        return check_hex_signature(secret, body, request.headers.get(SIGNATURE_HEADER))
+
+    def normalise(body: bytes, request: web.Request) -> Normalised:
+        fields = parse_webform_body(body, request.content_type)
+        return webform_submission_to_contact(fields, datetime.now(timezone.utc), pseudonymizer)
+
+    app.router.add_post(PATH, webhook_handler(deliverer, check_signature, normalise))
+    return app
