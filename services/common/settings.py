@@ -93,3 +93,15 @@ class MetricsSettings(CommonSettings):
     metrics_port: int = Field(8091, description="Metrics service HTTP port (/metrics for Prometheus).")
     metrics_host: str = Field("127.0.0.1", description="Address the metrics service binds to.")
     metrics_data_dir: Path = Field(Path("/tmp/gemeente-metrics"), description="The metrics service's faust state.")
+
+
+class DemoSettings(CommonSettings):
+    """The demo replay of `make run`: where the ingestors are and the secrets to sign with."""
+
+    whatsapp_url: str = Field("http://127.0.0.1:8081", description="Base URL of the WhatsApp ingestor.")
+    webform_url: str = Field("http://127.0.0.1:8082", description="Base URL of the web form ingestor.")
+    router_url: str = Field("http://127.0.0.1:8090", description="Base URL of the router (its /readyz).")
+    metrics_url: str = Field("http://127.0.0.1:8091", description="Base URL of the metrics service.")
+    meta_app_secret: SecretStr = Field(description="As for the WhatsApp ingestor.")
+    webform_secret: SecretStr = Field(description="As for the web form ingestor.")
+    demo_exit_when_done: bool = Field(False, description="Exit after the replay instead of following the topics.")

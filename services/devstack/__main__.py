@@ -1,0 +1,87 @@
+"""`make run`: the whole system on one machine with the embedded defaults.
+
+Starts Tansu and Redis (unless KAFKA_BOOTSTRAP_SERVERS / REDIS_URL point elsewhere), creates the topics,
+generates throw-away secrets for this run, then runs every service and the demo replay with honcho
+(deploy/Procfile). Ctrl-C stops the services, then the servers: no process is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from services.common.departments import load_departments
+from services.common.settings import REPO_ROOT, CommonSettings
+from services.common.topics import all_topics, create_topics
+from services.devstack.servers import ServerProcess, port_is_open, start_broker, start_redis
+
+RUN_DIR = REPO_ROOT / "run"
+KAFKA_PORT = 9092
+REDIS_PORT = 6379
+
+
+def say(line: str) -> None:
+    print(f"devstack | {line}", flush=True)
+
+
+def ensure_free(port: int, what: str) -> None:
+    if port_is_open("127.0.0.1", port):
+        sys.exit(f"devstack | port {port} is taken; stop what runs there, or point {what} at it.")
+
+
+def main() -> None:
+    servers: list[ServerProcess] = []
+    env = dict(os.environ)
+    try:
+        if "KAFKA_BOOTSTRAP_SERVERS" not in env:
+            ensure_free(KAFKA_PORT, "KAFKA_BOOTSTRAP_SERVERS")
+            broker = start_broker(KAFKA_PORT, RUN_DIR)
+            servers.append(broker)
+            env["KAFKA_BOOTSTRAP_SERVERS"] = broker.address
+            say(f"Tansu (Kafka protocol, in memory) on {broker.address}")
+        if "REDIS_URL" not in env:
+            ensure_free(REDIS_PORT, "REDIS_URL")
+            redis = start_redis(REDIS_PORT, RUN_DIR)
+            servers.append(redis)
+            env["REDIS_URL"] = f"redis://{redis.address}/0"
+            say(f"Redis on {redis.address}")
+        # Throw-away secrets for this run only; a real deployment sets them from its secret store.
+        for name in ("META_APP_SECRET", "META_VERIFY_TOKEN", "WEBFORM_SECRET", "AUTHOR_PSEUDONYM_KEY"):
+            env.setdefault(name, secrets.token_hex(32))
+        env.setdefault("ROUTER_DATA_DIR", str(RUN_DIR / "router"))
+        env.setdefault("METRICS_DATA_DIR", str(RUN_DIR / "metrics"))
+        env.setdefault("LOG_LEVEL", "WARNING")
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        env["PYTHONUNBUFFERED"] = "1"
+
+        settings = CommonSettings(kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"])
+        names = all_topics(load_departments(settings.departments_file))
+        created = create_topics(
+            settings.kafka_bootstrap_servers, names, settings.topic_partitions, settings.topic_replication_factor
+        )
+        say(f"topics ready ({len(created)} created): {', '.join(names)}")
+        say("services: WhatsApp :8081, web form :8082, router :8090, metrics :8091 (Ctrl-C stops all)")
+        honcho = subprocess.Popen(
+            [sys.executable, "-m", "honcho", "start", "-f", str(REPO_ROOT / "deploy" / "Procfile"),
+             "-d", str(REPO_ROOT)],
+            env=env,
+        )
+        # Terminal Ctrl-C reaches honcho directly (same process group); SIGTERM to us is passed on.
+        signal.signal(signal.SIGTERM, lambda *_: honcho.send_signal(signal.SIGTERM))
+        try:
+            honcho.wait()
+        except KeyboardInterrupt:
+            honcho.wait()
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        if servers:
+            say("stopped the broker and Redis")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""KPIs computed from the topics. Pure: records in, label values and measurements out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.common import codec
+
+
+@dataclass(frozen=True)
+class RoutedObservation:
+    department: str  # department id, or "triage"
+    channel: str
+    method: str
+    priority: str
+    # Seconds from the ingestor receiving the message to the router publishing its decision.
+    ingest_to_routed_seconds: float
+
+
+def observe_routed(routed: codec.RoutedMessage) -> RoutedObservation:
+    decision = routed.decision
+    latency = codec.epoch_seconds(routed.routed_at) - codec.epoch_seconds(routed.message.received_at)
+    return RoutedObservation(
+        department="triage" if decision.triage or not decision.department else decision.department,
+        channel=codec.channel_label(routed.message.channel),
+        method=codec.method_label(decision.method),
+        priority=codec.priority_label(decision.priority),
+        # Clocks of two hosts: a small negative difference is skew, not time travel.
+        ingest_to_routed_seconds=max(0.0, latency),
+    )
