@@ -56,6 +56,9 @@ PUBLISH_SECONDS = Histogram(
 )
 
 
+MAX_BODY_BYTES = web.AppKey("max_body_bytes", int)
+
+
 class PayloadError(ValueError):
     """The body is not what the channel's format promises; the reason is returned with a 400."""
 
@@ -156,7 +159,7 @@ def webhook_handler(
             body = await request.read()
         except web.HTTPRequestEntityTooLarge:
             REQUESTS.labels(channel, "too_large").inc()
-            return error_response(413, f"body larger than {request.app['max_body_bytes']} bytes")
+            return error_response(413, f"body larger than {request.app[MAX_BODY_BYTES]} bytes")
         check = check_signature(body, request)
         if check is not SignatureCheck.VALID:
             REQUESTS.labels(channel, "bad_signature").inc()
@@ -205,7 +208,7 @@ def readiness_view(is_ready: Callable[[], Awaitable[bool]]) -> Callable[[web.Req
 def create_ingest_app(publisher: KafkaPublisher, max_body_bytes: int) -> web.Application:
     """The aiohttp application with the health and metrics routes; the channel adds its webhook routes."""
     app = web.Application(client_max_size=max_body_bytes)
-    app["max_body_bytes"] = max_body_bytes
+    app[MAX_BODY_BYTES] = max_body_bytes
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness_view(publisher.is_ready))
     app.router.add_get("/metrics", metrics_view)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
-from services.common.ingest import Normalised, build_ingestor, webhook_handler
+from services.common.ingest import Deliverer, Normalised, build_ingestor, webhook_handler
 from services.common.pseudonym import Pseudonymizer
 from services.common.settings import WebformSettings
 from services.common.signatures import SignatureCheck, check_hex_signature
@@ -18,6 +18,11 @@ SIGNATURE_HEADER = "X-Webform-Signature-256"
 
 def create_app(settings: WebformSettings) -> web.Application:
     app, deliverer = build_ingestor(settings, "webform")
+    add_webform_routes(app, deliverer, settings)
+    return app
+
+
+def add_webform_routes(app: web.Application, deliverer: Deliverer, settings: WebformSettings) -> None:
     pseudonymizer = Pseudonymizer(settings.author_pseudonym_key.get_secret_value().encode())
     secret = settings.webform_secret.get_secret_value().encode()
 
@@ -29,4 +34,3 @@ def create_app(settings: WebformSettings) -> web.Application:
         return webform_submission_to_contact(fields, datetime.now(timezone.utc), pseudonymizer)
 
     app.router.add_post(PATH, webhook_handler(deliverer, check_signature, normalise))
-    return app

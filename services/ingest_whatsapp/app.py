@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from aiohttp import web
 
 from services.common import meta
-from services.common.ingest import Normalised, build_ingestor, parse_json_object, webhook_handler
+from services.common.ingest import Deliverer, Normalised, build_ingestor, parse_json_object, webhook_handler
 from services.common.pseudonym import Pseudonymizer
 from services.common.settings import WhatsAppSettings
 from services.ingest_whatsapp.normalise import whatsapp_webhook_to_contacts
@@ -17,6 +17,11 @@ PATH = "/webhooks/whatsapp"
 
 def create_app(settings: WhatsAppSettings) -> web.Application:
     app, deliverer = build_ingestor(settings, "whatsapp")
+    add_whatsapp_routes(app, deliverer, settings)
+    return app
+
+
+def add_whatsapp_routes(app: web.Application, deliverer: Deliverer, settings: WhatsAppSettings) -> None:
     pseudonymizer = Pseudonymizer(settings.author_pseudonym_key.get_secret_value().encode())
 
     def normalise(body: bytes, _: web.Request) -> Normalised:
@@ -27,4 +32,3 @@ def create_app(settings: WhatsAppSettings) -> web.Application:
         PATH,
         webhook_handler(deliverer, meta.signature_checker(settings.meta_app_secret.get_secret_value().encode()), normalise),
     )
-    return app

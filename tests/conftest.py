@@ -1,0 +1,117 @@
+"""Shared fixtures. Integration fixtures start real servers (Tansu, Redis, our services); none skips."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from services.common.departments import load_departments
+from services.common.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
+from services.common.topics import all_topics, create_topics
+from services.devstack.servers import ServerProcess, free_port, start_broker, start_redis
+
+SECRETS = {
+    "META_APP_SECRET": "test-meta-app-secret",
+    "META_VERIFY_TOKEN": "test-verify-token",
+    "WEBFORM_SECRET": "test-webform-secret",
+    "AUTHOR_PSEUDONYM_KEY": "test-pseudonym-key-0123456789",
+}
+
+
+@pytest.fixture(scope="session")
+def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("servers")
+
+
+@pytest.fixture(scope="session")
+def broker(server_logs: Path) -> Iterator[ServerProcess]:
+    """A real Kafka-protocol broker (Tansu) with all our topics, for the whole session."""
+    server = start_broker(free_port(), server_logs)
+    names = all_topics(load_departments(DEFAULT_DEPARTMENTS_FILE))
+    create_topics(server.address, names, partitions=3, replication_factor=1)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_broker(server_logs: Path) -> Iterator[ServerProcess]:
+    """A broker of the test's own, for tests that stop it."""
+    server = start_broker(free_port(), server_logs)
+    create_topics(server.address, all_topics(load_departments(DEFAULT_DEPARTMENTS_FILE)), 3, 1)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(server_logs: Path) -> Iterator[ServerProcess]:
+    server = start_redis(free_port(), server_logs)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: ServerProcess) -> Iterator[str]:
+    import redis
+
+    url = f"redis://{redis_server.address}/0"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    yield url
+
+
+def service_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "REDIS_"))}
+    env.update(SECRETS)
+    env.update({"LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"})
+    env.update(overrides)
+    return env
+
+
+class ServiceProcess:
+    """One of our services as a real subprocess (python -m services.X)."""
+
+    def __init__(self, module: str, env: dict[str, str], log_path: Path) -> None:
+        self.module = module
+        self.log_path = log_path
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", module],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=open(log_path, "wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self, url: str, timeout: float = 60) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.module} exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.module} not ready at {url}: {self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
