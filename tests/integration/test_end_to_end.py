@@ -1,0 +1,207 @@
+"""The real path: signed webhook → ingestor → Tansu → faust router → department topic → metrics.
+
+Every service runs as its own process, as in production, against the real broker and Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import urllib.request
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from services.common import codec, topics
+from services.common.signatures import hex_signature
+from services.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
+from services.devstack.servers import free_port
+from tests.conftest import SECRETS, ServiceProcess, service_env
+from tests.helpers import read_topics
+
+META_SECRET = SECRETS["META_APP_SECRET"].encode()
+
+
+@pytest.fixture(scope="module")
+def stack(broker, redis_server, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("services")
+    ports = {name: free_port() for name in ("whatsapp", "whatsapp2", "webform", "router", "metrics")}
+    env = service_env(
+        KAFKA_BOOTSTRAP_SERVERS=broker.address,
+        REDIS_URL=f"redis://{redis_server.address}/1",
+        ROUTER_DATA_DIR=str(logs / "router-data"),
+        METRICS_DATA_DIR=str(logs / "metrics-data"),
+        ROUTER_PORT=str(ports["router"]),
+        METRICS_PORT=str(ports["metrics"]),
+        WEBFORM_PORT=str(ports["webform"]),
+    )
+    services = {
+        "whatsapp": ServiceProcess("services.ingest_whatsapp", {**env, "WHATSAPP_PORT": str(ports["whatsapp"])}, logs / "whatsapp.log"),
+        "whatsapp2": ServiceProcess("services.ingest_whatsapp", {**env, "WHATSAPP_PORT": str(ports["whatsapp2"])}, logs / "whatsapp2.log"),
+        "webform": ServiceProcess("services.ingest_webform", env, logs / "webform.log"),
+        "router": ServiceProcess("services.router", env, logs / "router.log"),
+        "metrics": ServiceProcess("services.metrics", env, logs / "metrics.log"),
+    }
+    try:
+        for name, service in services.items():
+            service.wait_ready(f"http://127.0.0.1:{ports[name]}/readyz")
+        yield {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}, services
+    finally:
+        for service in services.values():
+            service.stop()
+
+
+def routed_with_id(bootstrap: str, topic_names, message_id: str, timeout: float = 30):
+    records = read_topics(
+        bootstrap, topic_names,
+        until=lambda recs: any(codec.decode_routed(r.value).message.id == message_id for r in recs),
+        timeout=timeout,
+    )
+    return [r for r in records if codec.decode_routed(r.value).message.id == message_id]
+
+
+async def post_whatsapp(base: str, document: dict, secret: bytes = META_SECRET) -> int:
+    body, signature = signed_json(document, secret)
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            base + "/webhooks/whatsapp", data=body,
+            headers={"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+        ) as response:
+            return response.status
+
+
+def metric_value(base: str, name: str, labels: dict[str, str]) -> float:
+    text = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        match = re.match(rf"^{re.escape(name)}\{{(.*)\}} (\S+)$", line)
+        if match and ",".join(sorted(match.group(1).split(","))) == wanted:
+            return float(match.group(2))
+    return 0.0
+
+
+async def test_signed_whatsapp_webhook_reaches_its_department_and_is_counted(stack, broker):
+    urls, _ = stack
+    sender = "31600001234"
+    before = metric_value(urls["metrics"], "contact_messages_routed_total",
+                          {"department": "afval", "channel": "whatsapp", "method": "rule"})
+    forged = whatsapp_message(sender, text="Mijn kliko is niet geleegd (vervalst)")
+    assert await post_whatsapp(urls["whatsapp"], whatsapp_webhook([forged]), secret=b"forged") == 403
+    genuine = whatsapp_message(sender, text="Mijn kliko is vandaag niet geleegd, wanneer komt de vuilniswagen?")
+    assert await post_whatsapp(urls["whatsapp"], whatsapp_webhook([genuine], names={sender: "Test"})) == 200
+
+    genuine_id = codec.message_id(codec.Channel.CHANNEL_WHATSAPP, genuine["id"])
+    [record] = routed_with_id(broker.address, [topics.routed_topic("afval")], genuine_id)
+    routed = codec.decode_routed(record.value)
+    assert routed.decision.department == "afval"
+    assert routed.decision.method == codec.RoutingMethod.ROUTING_METHOD_RULE
+    assert routed.message.text.startswith("Mijn kliko is vandaag")
+    assert record.key == routed.message.conversation_id.encode()
+    assert sender.encode() not in record.value
+
+    # Same sender → same conversation → same partition: had the forged one been published, it would be
+    # on inbound before the genuine one.
+    forged_id = codec.message_id(codec.Channel.CHANNEL_WHATSAPP, forged["id"])
+    inbound = read_topics(broker.address, [topics.INBOUND], until=lambda recs: any(
+        codec.decode_contact(r.value).id == genuine_id for r in recs))
+    inbound_ids = [codec.decode_contact(r.value).id for r in inbound]
+    assert genuine_id in inbound_ids and forged_id not in inbound_ids
+
+    for _ in range(50):
+        after = metric_value(urls["metrics"], "contact_messages_routed_total",
+                             {"department": "afval", "channel": "whatsapp", "method": "rule"})
+        if after >= before + 1:
+            break
+        await asyncio.sleep(0.2)
+    assert after == before + 1
+    assert metric_value(urls["metrics"], "contact_routing_latency_seconds_count", {"department": "afval"}) >= 1
+    assert metric_value(urls["whatsapp"], "contact_ingest_requests_total",
+                        {"channel": "whatsapp", "outcome": "bad_signature"}) >= 1
+
+
+async def test_webform_submission_reaches_burgerzaken(stack, broker):
+    urls, _ = stack
+    body = json.dumps({"message": "Mijn paspoort is verlopen, hoe maak ik een afspraak?",
+                       "submission_id": "e2e-webform-1"}).encode()
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            urls["webform"] + "/webhooks/webform", data=body,
+            headers={"Content-Type": "application/json",
+                     "X-Webform-Signature-256": hex_signature(SECRETS["WEBFORM_SECRET"].encode(), body)},
+        ) as response:
+            assert response.status == 200
+    message_id = codec.message_id(codec.Channel.CHANNEL_WEBFORM, "e2e-webform-1")
+    [record] = routed_with_id(broker.address, [topics.routed_topic("burgerzaken")], message_id)
+    assert codec.decode_routed(record.value).decision.department == "burgerzaken"
+
+
+async def test_unplaceable_message_goes_to_triage_with_reasons(stack, broker):
+    urls, _ = stack
+    message = whatsapp_message("31600005678", text="Hallo, ik heb een vraag")
+    assert await post_whatsapp(urls["whatsapp"], whatsapp_webhook([message])) == 200
+    [record] = routed_with_id(broker.address, [topics.TRIAGE],
+                              codec.message_id(codec.Channel.CHANNEL_WHATSAPP, message["id"]))
+    decision = codec.decode_routed(record.value).decision
+    assert decision.triage and decision.reasons
+
+
+async def test_redelivery_to_two_instances_is_published_once(stack, broker):
+    urls, _ = stack
+    message = whatsapp_message("31600009999", text="Kapot verkeerslicht op de kruising")
+    document = whatsapp_webhook([message])
+    statuses = await asyncio.gather(*(
+        post_whatsapp(urls["whatsapp" if i % 2 else "whatsapp2"], document) for i in range(5)
+    ))
+    # All five are acknowledged: either they published it, or it was already on Kafka.
+    assert statuses == [200] * 5
+    message_id = codec.message_id(codec.Channel.CHANNEL_WHATSAPP, message["id"])
+    routed = routed_with_id(broker.address, [topics.routed_topic("verkeer")], message_id)
+    await asyncio.sleep(1.0)
+    inbound = read_topics(broker.address, [topics.INBOUND], until=lambda recs: False, timeout=2)
+    assert [codec.decode_contact(r.value).id for r in inbound].count(message_id) == 1
+    assert len(routed) == 1
+
+
+async def test_poison_record_goes_to_dead_letter_and_the_stream_goes_on(stack, broker):
+    from kafka import KafkaProducer
+
+    urls, _ = stack
+    producer = KafkaProducer(bootstrap_servers=broker.address, acks="all")
+    producer.send(topics.INBOUND, key=b"poison", value=b"\x0a\xff\xff not protobuf").get(10)
+    producer.close()
+    letters = read_topics(broker.address, [topics.DEADLETTER], until=lambda recs: any(
+        codec.DeadLetter.FromString(r.value).original_key == b"poison" for r in recs))
+    letter = next(codec.DeadLetter.FromString(r.value) for r in letters
+                  if codec.DeadLetter.FromString(r.value).original_key == b"poison")
+    assert letter.stage == "router.decode" and letter.error
+    assert letter.original == b"\x0a\xff\xff not protobuf"
+    message = whatsapp_message("31600004321", text="Wanneer wordt het grofvuil opgehaald?")
+    assert await post_whatsapp(urls["whatsapp"], whatsapp_webhook([message])) == 200
+    assert routed_with_id(broker.address, [topics.routed_topic("afval")],
+                          codec.message_id(codec.Channel.CHANNEL_WHATSAPP, message["id"]))
+
+
+async def test_ingestor_answers_503_while_the_broker_is_down(fresh_broker, redis_server, tmp_path):
+    port = free_port()
+    env = service_env(
+        KAFKA_BOOTSTRAP_SERVERS=fresh_broker.address, REDIS_URL=f"redis://{redis_server.address}/2",
+        WHATSAPP_PORT=str(port), PUBLISH_TIMEOUT_SECONDS="2",
+    )
+    service = ServiceProcess("services.ingest_whatsapp", env, tmp_path / "whatsapp.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        service.wait_ready(base + "/readyz")
+        assert await post_whatsapp(base, whatsapp_webhook([whatsapp_message("31600000010", text="eerste")])) == 200
+        fresh_broker.kill()
+        lost = whatsapp_message("31600000010", text="tijdens de storing")
+        assert await post_whatsapp(base, whatsapp_webhook([lost])) == 503
+        with pytest.raises(urllib.error.HTTPError) as not_ready:
+            urllib.request.urlopen(base + "/readyz", timeout=5)
+        assert not_ready.value.code == 503
+        # The claim was released: Meta's retry after the outage is not mistaken for a duplicate.
+        metrics = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
+        assert 'contact_ingest_requests_total{channel="whatsapp",outcome="unavailable"} 1.0' in metrics
+    finally:
+        service.stop()
