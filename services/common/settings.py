@@ -33,6 +33,9 @@ class CommonSettings(BaseSettings):
     kafka_rebalance_timeout_seconds: float = Field(
         3.0, gt=0, description="Consumer group rebalance timeout (low: a group joins fast on a small cluster)."
     )
+    kafka_fetch_max_wait_ms: int = Field(
+        20, ge=1, le=1500, description="Longest a stream consumer's fetch waits on the broker (latency bound)."
+    )
 
 
 class IngestorSettings(CommonSettings):
@@ -85,7 +88,7 @@ class RouterSettings(CommonSettings):
         0.5, ge=0, le=1, description="Below this confidence a message goes to contact.triage."
     )
     router_batch_size: int = Field(500, ge=1, description="Records the router takes from the stream at once.")
-    router_batch_seconds: float = Field(0.05, gt=0, description="Longest wait to fill a batch.")
+    router_batch_seconds: float = Field(0.01, gt=0, description="Longest wait to fill a batch.")
     router_data_dir: Path = Field(Path("/tmp/gemeente-router"), description="The router's local faust state.")
 
 

@@ -1,0 +1,217 @@
+"""`make bench`: router throughput and ingest→routed latency against a bare aiokafka relay.
+
+Both run as their own process on the same fresh Tansu broker, measured the same way:
+  1. throughput: N inbound records are preloaded; the worker starts; the rate is N divided by the time
+     from its first to its last output record (start-up is not counted);
+  2. latency (router only): a fixed offered load (BENCH_RATE msgs/s for BENCH_SECONDS) of fresh
+     messages; routed_at − received_at per message, p50 and p99.
+The pipeline here starts at contact.inbound (what an ingestor publishes) and ends on the department
+and triage topics. The last line is machine-readable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from services.common import codec, topics
+from services.common.departments import load_departments
+from services.common.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
+from services.common.topics import all_topics, create_topics
+from services.devstack.servers import free_port, start_broker, start_redis
+
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "50000"))
+RATE = int(os.environ.get("BENCH_RATE", "1000"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+PARTITIONS = int(os.environ.get("BENCH_PARTITIONS", "6"))
+
+TEXTS = [
+    "Mijn grijze container is vandaag weer niet geleegd, wanneer komt de vuilniswagen?",
+    "Het verkeerslicht op de kruising staat de hele ochtend op rood",
+    "Mijn paspoort is verlopen, kan ik snel een afspraak maken aan de balie?",
+    "Er liggen vuilniszakken naast de ondergrondse container bij het station",
+    "Hoe vraag ik een parkeervergunning aan voor bezoek?",
+    "Bedankt voor de snelle hulp gisteren!",
+]
+
+
+def contact(i: int, received_at: datetime) -> codec.ContactMessage:
+    wamid = f"wamid.bench.{uuid.uuid4().hex}"
+    return codec.ContactMessage(
+        id=codec.message_id(codec.Channel.CHANNEL_WHATSAPP, wamid),
+        channel=codec.Channel.CHANNEL_WHATSAPP,
+        channel_message_id=wamid,
+        conversation_id=f"wa-bench-{i % 997}",
+        received_at=codec.timestamp(received_at),
+        author_id=f"bench-{i % 997}",
+        text=TEXTS[i % len(TEXTS)],
+    )
+
+
+async def preload(bootstrap: str, topic: str, count: int) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=262144)
+    await producer.start()
+    try:
+        now = datetime.now(timezone.utc)
+        pending = []
+        for i in range(count):
+            message = contact(i, now)
+            pending.append(await producer.send(topic, message.SerializeToString(), key=message.conversation_id.encode()))
+            if len(pending) >= 5000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def output_consumer(bootstrap: str, topic_names: list[str]) -> AIOKafkaConsumer:
+    consumer = AIOKafkaConsumer(*topic_names, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest")
+    await consumer.start()
+    while not consumer.assignment():
+        await asyncio.sleep(0.05)
+    for partition in consumer.assignment():
+        await consumer.position(partition)
+    return consumer
+
+
+async def count_outputs(consumer: AIOKafkaConsumer, expected: int, timeout: float) -> tuple[int, float]:
+    """Records seen and seconds from the first to the last of them."""
+    seen, first, last = 0, None, None
+    deadline = time.monotonic() + timeout
+    while seen < expected and time.monotonic() < deadline:
+        batches = await consumer.getmany(timeout_ms=200, max_records=5000)
+        arrived = sum(len(records) for records in batches.values())
+        if arrived:
+            now = time.monotonic()
+            first = first or now
+            last = now
+            seen += arrived
+    return seen, (last - first) if first and last and last > first else float("nan")
+
+
+def start_worker(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, *args], env=env, cwd=REPO_ROOT, stdout=open(log, "wb"),
+                            stderr=subprocess.STDOUT)
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+async def measure_relay(bootstrap: str, workdir: Path) -> float:
+    create_topics(bootstrap, ["bench.relay.in", "bench.relay.out"], PARTITIONS, 1)
+    await preload(bootstrap, "bench.relay.in", MESSAGES)
+    consumer = await output_consumer(bootstrap, ["bench.relay.out"])
+    worker = start_worker(["-m", "services.bench.relay", bootstrap, "bench.relay.in", "bench.relay.out"],
+                          dict(os.environ), workdir / "relay.log")
+    try:
+        seen, seconds = await count_outputs(consumer, MESSAGES, timeout=300)
+    finally:
+        stop_worker(worker)
+        await consumer.stop()
+    if seen < MESSAGES:
+        raise RuntimeError(f"relay moved {seen} of {MESSAGES}; see {workdir / 'relay.log'}")
+    return seen / seconds
+
+
+async def measure_router(bootstrap: str, redis_address: str, workdir: Path) -> tuple[float, list[float]]:
+    departments = load_departments(DEFAULT_DEPARTMENTS_FILE)
+    outputs = [topics.TRIAGE, *(topics.routed_topic(d.id) for d in departments)]
+    await preload(bootstrap, topics.INBOUND, MESSAGES)
+    consumer = await output_consumer(bootstrap, outputs)
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "REDIS_URL": f"redis://{redis_address}/0",
+        "ROUTER_PORT": str(free_port()),
+        "ROUTER_DATA_DIR": str(workdir / "router"),
+        "LOG_LEVEL": "WARNING",
+    }
+    worker = start_worker(["-m", "services.router"], env, workdir / "router.log")
+    try:
+        seen, seconds = await count_outputs(consumer, MESSAGES, timeout=600)
+        if seen < MESSAGES:
+            raise RuntimeError(f"router routed {seen} of {MESSAGES}; see {workdir / 'router.log'}")
+        latencies = await offered_load_latencies(bootstrap, consumer)
+    finally:
+        stop_worker(worker)
+        await consumer.stop()
+    return seen / seconds, latencies
+
+
+async def offered_load_latencies(bootstrap: str, consumer: AIOKafkaConsumer) -> list[float]:
+    """Offer RATE msgs/s for SECONDS; return routed_at − received_at of each, in seconds."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=1)
+    await producer.start()
+    total = int(RATE * SECONDS)
+    latencies: list[float] = []
+
+    async def offer() -> None:
+        start = time.monotonic()
+        for i in range(total):
+            delay = start + i / RATE - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            message = contact(i, datetime.now(timezone.utc))
+            await producer.send(topics.INBOUND, message.SerializeToString(), key=message.conversation_id.encode())
+        await producer.flush()
+
+    async def collect() -> None:
+        deadline = time.monotonic() + SECONDS + 30
+        while len(latencies) < total and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=200)
+            for records in batches.values():
+                for record in records:
+                    routed = codec.decode_routed(record.value)
+                    latencies.append(codec.epoch_seconds(routed.routed_at) - codec.epoch_seconds(routed.message.received_at))
+
+    try:
+        await asyncio.gather(offer(), collect())
+    finally:
+        await producer.stop()
+    return latencies
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else float("nan")
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="gemeente-bench-") as tmp:
+        workdir = Path(tmp)
+        broker = start_broker(free_port(), workdir)
+        redis = start_redis(free_port(), workdir)
+        try:
+            create_topics(broker.address, all_topics(load_departments(DEFAULT_DEPARTMENTS_FILE)), PARTITIONS, 1)
+            print(f"bench: {MESSAGES} preloaded messages, {PARTITIONS} partitions, Tansu at {broker.address}", flush=True)
+            relay_rate = await measure_relay(broker.address, workdir)
+            print(f"bench: bare aiokafka relay      {relay_rate:10.0f} msgs/s", flush=True)
+            router_rate, latencies = await measure_router(broker.address, redis.address, workdir)
+            print(f"bench: router (rules, 1 worker) {router_rate:10.0f} msgs/s", flush=True)
+            p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
+            print(f"bench: ingest→routed at {RATE} msgs/s offered for {SECONDS:.0f}s: "
+                  f"p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies)} messages", flush=True)
+            print(f"pipeline_msgs_per_s={router_rate:.0f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
+                  f"relay_msgs_per_s={relay_rate:.0f} ratio={router_rate / relay_rate:.3f}")
+        finally:
+            redis.stop()
+            broker.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
