@@ -108,3 +108,38 @@ class DemoSettings(CommonSettings):
     meta_app_secret: SecretStr = Field(description="As for the WhatsApp ingestor.")
     webform_secret: SecretStr = Field(description="As for the web form ingestor.")
     demo_exit_when_done: bool = Field(False, description="Exit after the replay instead of following the topics.")
+
+
+SERVICE_SETTINGS: dict[str, type[CommonSettings]] = {
+    "all services": CommonSettings,
+    "ingestors": IngestorSettings,
+    "WhatsApp ingestor": WhatsAppSettings,
+    "web form ingestor": WebformSettings,
+    "router": RouterSettings,
+    "metrics service": MetricsSettings,
+    "demo replay": DemoSettings,
+}
+
+
+def configuration_table() -> str:
+    """The README's configuration table, generated from the settings classes (a test compares)."""
+    rows = ["| variable | default | used by | meaning |", "| --- | --- | --- | --- |"]
+    seen: set[str] = set()
+    for used_by, cls in SERVICE_SETTINGS.items():
+        for name, field in cls.model_fields.items():
+            if name in seen:
+                continue
+            seen.add(name)
+            if field.is_required():
+                default = "*(required, secret)*" if "Secret" in str(field.annotation) else "*(required)*"
+            else:
+                value = field.default
+                if isinstance(value, Path):
+                    value = value.relative_to(REPO_ROOT) if value.is_relative_to(REPO_ROOT) else value
+                default = f"`{value}`"
+            rows.append(f"| `{name.upper()}` | {default} | {used_by} | {field.description or ''} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(configuration_table())
