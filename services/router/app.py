@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter as Tally
 from datetime import datetime, timezone
 
 import faust
 from prometheus_client import Counter, Histogram
 
-from services.common import topics
+from services.common import codec, topics
 from services.common.departments import load_departments
 from services.common.settings import RouterSettings
 from services.common.stream import create_stream_app
@@ -48,8 +49,9 @@ def create_app(settings: RouterSettings, decider: Decider | None = None) -> faus
         # was acknowledged by Kafka before the inbound offsets can be committed (at-least-once).
         async for events in stream.take_events(settings.router_batch_size, within=settings.router_batch_seconds):
             started = asyncio.get_running_loop().time()
-            now = datetime.now(timezone.utc)
+            now = codec.timestamp(datetime.now(timezone.utc))
             pending = []
+            tally: Tally[tuple[str, str, str]] = Tally()
             for event in events:
                 source = event.message
                 outcome = route_record(
@@ -60,8 +62,10 @@ def create_app(settings: RouterSettings, decider: Decider | None = None) -> faus
                 pending.append(
                     await app.producer.send(outcome.topic, outcome.key, outcome.value, None, None, None)
                 )
-                ROUTED.labels(outcome.destination, outcome.method, outcome.channel).inc()
+                tally[outcome.destination, outcome.method, outcome.channel] += 1
             await asyncio.gather(*pending)
+            for labels, count in tally.items():
+                ROUTED.labels(*labels).inc(count)
             BATCH_SIZE.observe(len(events))
             BATCH_SECONDS.observe(asyncio.get_running_loop().time() - started)
 

@@ -19,9 +19,10 @@ _NON_WORD = re.compile(r"[^a-z0-9@#]+")
 
 def normalise_text(text: str) -> str:
     """Lowercase, accents off ("één" → "een"), punctuation to single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " " + _NON_WORD.sub(" ", without_accents).strip() + " "
+    # NFKD splits "é" into "e" + a combining accent; the ASCII encode drops the accent (and any other
+    # non-Latin character, which no Dutch rule term contains anyway).
+    ascii_only = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode("ascii")
+    return " " + _NON_WORD.sub(" ", ascii_only).strip() + " "
 
 
 class Decider(Protocol):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from services.common import codec, topics
 from services.router.decision import Decider
 
@@ -29,7 +31,7 @@ class SourceRecord:
     value: bytes
 
 
-def dead_letter(record: SourceRecord, stage: str, error: str, failed_at: datetime) -> Outcome:
+def dead_letter(record: SourceRecord, stage: str, error: str, failed_at: Timestamp) -> Outcome:
     letter = codec.DeadLetter(
         original=record.value,
         original_key=record.key or b"",
@@ -38,23 +40,27 @@ def dead_letter(record: SourceRecord, stage: str, error: str, failed_at: datetim
         source_offset=record.offset,
         stage=stage,
         error=error,
-        failed_at=codec.timestamp(failed_at),
+        failed_at=failed_at,
     )
     return Outcome(topics.DEADLETTER, record.key or b"", letter.SerializeToString(), "deadletter", stage, "unknown")
 
 
-def route_record(record: SourceRecord, decider: Decider, now: datetime) -> Outcome:
-    """Decode, decide, wrap; anything undecodable or a decider failure becomes a dead letter."""
+def route_record(record: SourceRecord, decider: Decider, now: datetime | Timestamp) -> Outcome:
+    """Decode, decide, wrap; anything undecodable or a decider failure becomes a dead letter.
+
+    `now` may be a ready Timestamp, so a batch converts its clock reading once.
+    """
+    routed_at = now if isinstance(now, Timestamp) else codec.timestamp(now)
     try:
         message = codec.decode_valid_contact(record.value)
     except codec.UndecodableRecord as exc:
-        return dead_letter(record, "router.decode", str(exc), now)
+        return dead_letter(record, "router.decode", str(exc), routed_at)
     try:
         decision = decider.decide(message)
     except Exception as exc:  # noqa: BLE001 - one bad message must not stop the stream
         # The type only: an exception message could quote the citizen's text.
-        return dead_letter(record, "router.decide", f"decider raised {type(exc).__name__}", now)
-    routed = codec.RoutedMessage(message=message, decision=decision, routed_at=codec.timestamp(now))
+        return dead_letter(record, "router.decide", f"decider raised {type(exc).__name__}", routed_at)
+    routed = codec.RoutedMessage(message=message, decision=decision, routed_at=routed_at)
     if decision.triage or not decision.department:
         topic, destination = topics.TRIAGE, "triage"
     else:
