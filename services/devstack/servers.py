@@ -98,6 +98,8 @@ def start_broker(port: int, log_dir: Path, host: str = "127.0.0.1", timeout: flo
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+        # Own session: a terminal's Ctrl-C must not stop the broker before the services have drained.
+        start_new_session=True,
     )
     return _wait_listening(ServerProcess("tansu", process, host, port, log_path), timeout)
 
@@ -111,5 +113,6 @@ def start_redis(port: int, log_dir: Path, host: str = "127.0.0.1", timeout: floa
         stdout=open(log_path, "wb"),
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
+        start_new_session=True,
     )
     return _wait_listening(ServerProcess("redis", process, host, port, log_path), timeout)
