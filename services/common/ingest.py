@@ -11,6 +11,7 @@ ContactMessages. Everything here answers the same way on every channel:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -25,7 +26,9 @@ from services.common.dedup import Claim, DeliveryLedger, LedgerUnavailable
 from services.common.kafka import KafkaPublisher, PublishFailed
 from services.common.logs import configure_logging
 from services.common.settings import IngestorSettings
+from services.common.pseudonym import Pseudonymizer
 from services.common.signatures import SignatureCheck
+from services.common.threads import ThreadIndex
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,8 @@ class Normalised:
     messages: list[codec.ContactMessage] = field(default_factory=list)
     # kind -> count of events acknowledged but not published (e.g. {"status_delivered": 2}).
     ignored: dict[str, int] = field(default_factory=dict)
+    # channel message id -> conversation root id, remembered after delivery (tweets, e-mail).
+    thread_links: dict[str, str] = field(default_factory=dict)
 
     def ignore(self, kind: str) -> None:
         self.ignored[kind] = self.ignored.get(kind, 0) + 1
@@ -95,11 +100,30 @@ def parse_json_object(body: bytes) -> dict:
 class Deliverer:
     """Publishes normalised messages once: dedup claim → Kafka (acks=all) → confirm."""
 
-    def __init__(self, channel: str, publisher: KafkaPublisher, ledger: DeliveryLedger | None, timeout: float):
+    def __init__(
+        self,
+        channel: str,
+        publisher: KafkaPublisher,
+        ledger: DeliveryLedger | None,
+        timeout: float,
+        threads: ThreadIndex | None = None,
+    ):
         self.channel = channel
         self.publisher = publisher
         self.ledger = ledger
         self.timeout = timeout
+        self.threads = threads
+
+    async def deliver_normalised(self, normalised: Normalised) -> tuple[int, int]:
+        """Deliver, count, and remember thread links; every transport (HTTP, SMTP, gRPC) ends here."""
+        published, duplicates = await self.deliver(normalised.messages)
+        for kind, count in normalised.ignored.items():
+            IGNORED.labels(self.channel, kind).inc(count)
+        PUBLISHED.labels(self.channel).inc(published)
+        DUPLICATES.labels(self.channel).inc(duplicates)
+        if self.threads is not None:
+            await self.threads.remember(self.channel, normalised.thread_links)
+        return published, duplicates
 
     async def deliver(self, messages: Sequence[codec.ContactMessage]) -> tuple[int, int]:
         """Return (published, duplicates). Raises PublishFailed when the sender must retry."""
@@ -133,7 +157,8 @@ class Deliverer:
         try:
             return await self.ledger.claim(keys)
         except LedgerUnavailable:
-            # Degrade, never lose: publish without dedup; the router drops repeated message ids.
+            # Degrade, never lose: publish without dedup. A duplicate on Kafka keeps its message id,
+            # so consumers can still recognise it.
             DEDUP_UNAVAILABLE.labels(self.channel).inc(len(keys))
             log.warning("Redis unreachable: publishing %d message(s) without dedup", len(keys))
             return [Claim.NEW] * len(keys)
@@ -144,7 +169,8 @@ class Deliverer:
 
 
 SignatureChecker = Callable[[bytes, web.Request], SignatureCheck]
-Normaliser = Callable[[bytes, web.Request], Normalised]
+# A normaliser is pure, or async where it must look up thread roots first.
+Normaliser = Callable[[bytes, web.Request], "Normalised | Awaitable[Normalised]"]
 
 
 def webhook_handler(
@@ -168,19 +194,17 @@ def webhook_handler(
             return error_response(403, "signature does not match the body")
         try:
             normalised = normalise(body, request)
+            if inspect.isawaitable(normalised):
+                normalised = await normalised
         except PayloadError as exc:
             REQUESTS.labels(channel, "malformed").inc()
             return error_response(400, str(exc))
         try:
-            published, duplicates = await deliverer.deliver(normalised.messages)
+            published, duplicates = await deliverer.deliver_normalised(normalised)
         except PublishFailed as exc:
             REQUESTS.labels(channel, "unavailable").inc()
             log.warning("%s webhook not acknowledged: %s", channel, exc)
             return error_response(503, "Kafka did not acknowledge the message; retry later")
-        for kind, count in normalised.ignored.items():
-            IGNORED.labels(channel, kind).inc(count)
-        PUBLISHED.labels(channel).inc(published)
-        DUPLICATES.labels(channel).inc(duplicates)
         REQUESTS.labels(channel, "duplicate" if duplicates and not published else "accepted").inc()
         PUBLISH_SECONDS.labels(channel).observe(asyncio.get_running_loop().time() - started)
         return web.json_response({"published": published, "duplicates": duplicates})
@@ -215,11 +239,22 @@ def create_ingest_app(publisher: KafkaPublisher, max_body_bytes: int) -> web.App
     return app
 
 
-def build_ingestor(settings: IngestorSettings, channel: str) -> tuple[web.Application, Deliverer]:
+@dataclass
+class Ingestor:
+    """What a channel's wiring gets: the HTTP app (health, metrics), the deliverer, its helpers."""
+
+    app: web.Application
+    deliverer: Deliverer
+    pseudonymizer: Pseudonymizer
+    threads: ThreadIndex
+
+
+def build_ingestor(settings: IngestorSettings, channel: str) -> Ingestor:
     """Wire Kafka, Redis and the health routes for one channel's ingestor; the caller adds its routes."""
     publisher = KafkaPublisher(settings.kafka_bootstrap_servers, settings.publish_timeout_seconds, f"ingest-{channel}")
     redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
     ledger = DeliveryLedger(redis, settings.dedup_ttl_seconds, claim_seconds=2 * settings.publish_timeout_seconds)
+    threads = ThreadIndex(redis, settings.thread_ttl_seconds)
     app = create_ingest_app(publisher, settings.max_body_bytes)
 
     async def lifecycle(_: web.Application):
@@ -229,7 +264,12 @@ def build_ingestor(settings: IngestorSettings, channel: str) -> tuple[web.Applic
         await redis.aclose()
 
     app.cleanup_ctx.append(lifecycle)
-    return app, Deliverer(channel, publisher, ledger, settings.publish_timeout_seconds)
+    return Ingestor(
+        app=app,
+        deliverer=Deliverer(channel, publisher, ledger, settings.publish_timeout_seconds, threads),
+        pseudonymizer=Pseudonymizer(settings.author_pseudonym_key.get_secret_value().encode()),
+        threads=threads,
+    )
 
 
 def serve(app: web.Application, settings: IngestorSettings) -> None:

@@ -7,6 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from services.common.ingest import Deliverer, Normaliser, webhook_handler
+from services.common.settings import MetaSettings
 from services.common.signatures import SignatureCheck, check_hex_signature
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -35,3 +37,14 @@ def signature_checker(app_secret: bytes) -> Callable[[bytes, web.Request], Signa
         return check_hex_signature(app_secret, body, request.headers.get(SIGNATURE_HEADER))
 
     return check_meta_signature
+
+
+def add_meta_routes(
+    app: web.Application, path: str, deliverer: Deliverer, normalise: Normaliser, settings: MetaSettings
+) -> None:
+    """GET verification and the signed POST, the same for WhatsApp, Messenger and Instagram."""
+    app.router.add_get(path, verification_handler(settings.meta_verify_token.get_secret_value()))
+    app.router.add_post(
+        path,
+        webhook_handler(deliverer, signature_checker(settings.meta_app_secret.get_secret_value().encode()), normalise),
+    )

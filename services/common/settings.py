@@ -51,6 +51,9 @@ class IngestorSettings(CommonSettings):
     dedup_ttl_seconds: int = Field(
         8 * 24 * 3600, ge=7 * 24 * 3600, description="How long a delivered message id is remembered (>= 7 days)."
     )
+    thread_ttl_seconds: int = Field(
+        90 * 24 * 3600, ge=3600, description="How long a reply chain's root is remembered (tweets, e-mail)."
+    )
     author_pseudonym_key: SecretStr = Field(
         description="Secret key for the keyed hash that turns phone numbers and handles into author ids."
     )
@@ -60,10 +63,15 @@ class IngestorSettings(CommonSettings):
         raise NotImplementedError
 
 
-class WhatsAppSettings(IngestorSettings):
-    whatsapp_port: int = Field(8081, description="WhatsApp ingestor HTTP port.")
+class MetaSettings(IngestorSettings):
+    """The Meta app's secrets, shared by the WhatsApp, Facebook and Instagram ingestors."""
+
     meta_app_secret: SecretStr = Field(description="Meta app secret: verifies X-Hub-Signature-256.")
     meta_verify_token: SecretStr = Field(description="Token Meta echoes in the hub.verify_token check.")
+
+
+class WhatsAppSettings(MetaSettings):
+    whatsapp_port: int = Field(8081, description="WhatsApp ingestor HTTP port.")
 
     @property
     def http_port(self) -> int:
@@ -113,6 +121,7 @@ class DemoSettings(CommonSettings):
 SERVICE_SETTINGS: dict[str, type[CommonSettings]] = {
     "all services": CommonSettings,
     "ingestors": IngestorSettings,
+    "Meta ingestors (WhatsApp, Facebook, Instagram)": MetaSettings,
     "WhatsApp ingestor": WhatsAppSettings,
     "web form ingestor": WebformSettings,
     "router": RouterSettings,
@@ -141,5 +150,18 @@ def configuration_table() -> str:
     return "\n".join(rows)
 
 
+def write_readme_table(readme: Path = REPO_ROOT / "README.md") -> None:
+    start, end = "<!-- config-table:start -->\n", "\n<!-- config-table:end -->"
+    text = readme.read_text(encoding="utf-8")
+    head, _, rest = text.partition(start)
+    _, _, tail = rest.partition(end)
+    readme.write_text(head + start + configuration_table() + end + tail, encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(configuration_table())
+    import sys
+
+    if "--write-readme" in sys.argv:
+        write_readme_table()
+    else:
+        print(configuration_table())

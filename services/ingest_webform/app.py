@@ -17,13 +17,14 @@ SIGNATURE_HEADER = "X-Webform-Signature-256"
 
 
 def create_app(settings: WebformSettings) -> web.Application:
-    app, deliverer = build_ingestor(settings, "webform")
-    add_webform_routes(app, deliverer, settings)
-    return app
+    ingestor = build_ingestor(settings, "webform")
+    add_webform_routes(ingestor.app, ingestor.deliverer, ingestor.pseudonymizer, settings)
+    return ingestor.app
 
 
-def add_webform_routes(app: web.Application, deliverer: Deliverer, settings: WebformSettings) -> None:
-    pseudonymizer = Pseudonymizer(settings.author_pseudonym_key.get_secret_value().encode())
+def add_webform_routes(
+    app: web.Application, deliverer: Deliverer, pseudonymizer: Pseudonymizer, settings: WebformSettings
+) -> None:
     secret = settings.webform_secret.get_secret_value().encode()
 
     def check_signature(body: bytes, request: web.Request) -> SignatureCheck:

@@ -16,19 +16,15 @@ PATH = "/webhooks/whatsapp"
 
 
 def create_app(settings: WhatsAppSettings) -> web.Application:
-    app, deliverer = build_ingestor(settings, "whatsapp")
-    add_whatsapp_routes(app, deliverer, settings)
-    return app
+    ingestor = build_ingestor(settings, "whatsapp")
+    add_whatsapp_routes(ingestor.app, ingestor.deliverer, ingestor.pseudonymizer, settings)
+    return ingestor.app
 
 
-def add_whatsapp_routes(app: web.Application, deliverer: Deliverer, settings: WhatsAppSettings) -> None:
-    pseudonymizer = Pseudonymizer(settings.author_pseudonym_key.get_secret_value().encode())
-
+def add_whatsapp_routes(
+    app: web.Application, deliverer: Deliverer, pseudonymizer: Pseudonymizer, settings: WhatsAppSettings
+) -> None:
     def normalise(body: bytes, _: web.Request) -> Normalised:
         return whatsapp_webhook_to_contacts(parse_json_object(body), datetime.now(timezone.utc), pseudonymizer)
 
-    app.router.add_get(PATH, meta.verification_handler(settings.meta_verify_token.get_secret_value()))
-    app.router.add_post(
-        PATH,
-        webhook_handler(deliverer, meta.signature_checker(settings.meta_app_secret.get_secret_value().encode()), normalise),
-    )
+    meta.add_meta_routes(app, PATH, deliverer, normalise, settings)

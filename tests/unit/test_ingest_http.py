@@ -11,12 +11,14 @@ from aiohttp.test_utils import TestClient, TestServer
 from services.common import codec, topics
 from services.common.ingest import Deliverer, create_ingest_app
 from services.common.kafka import PublishFailed
+from services.common.pseudonym import Pseudonymizer
 from services.common.settings import WebformSettings, WhatsAppSettings
 from services.common.signatures import hex_signature
 from services.ingest_webform.app import add_webform_routes
 from services.ingest_whatsapp.app import add_whatsapp_routes
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "whatsapp"
+PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")
 SECRETS = dict(
     author_pseudonym_key="unit-test-pseudonym-key", meta_app_secret="meta-secret",
     meta_verify_token="verify-me", webform_secret="form-secret",
@@ -42,7 +44,7 @@ async def whatsapp():
     publisher = FakePublisher()
     settings = WhatsAppSettings(**SECRETS, max_body_bytes=4096)
     app = create_ingest_app(publisher, settings.max_body_bytes)
-    add_whatsapp_routes(app, Deliverer("whatsapp", publisher, None, 1.0), settings)
+    add_whatsapp_routes(app, Deliverer("whatsapp", publisher, None, 1.0), PSEUDO, settings)
     async with TestClient(TestServer(app)) as client:
         yield client, publisher
 
@@ -52,7 +54,7 @@ async def webform():
     publisher = FakePublisher()
     settings = WebformSettings(**SECRETS)
     app = create_ingest_app(publisher, settings.max_body_bytes)
-    add_webform_routes(app, Deliverer("webform", publisher, None, 1.0), settings)
+    add_webform_routes(app, Deliverer("webform", publisher, None, 1.0), PSEUDO, settings)
     async with TestClient(TestServer(app)) as client:
         yield client, publisher
 
