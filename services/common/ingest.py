@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -25,6 +24,7 @@ from services.common import codec, topics
 from services.common.dedup import Claim, DeliveryLedger, LedgerUnavailable
 from services.common.kafka import KafkaPublisher, PublishFailed
 from services.common.logs import configure_logging
+from services.common.payload import Normalised, PayloadError
 from services.common.settings import IngestorSettings
 from services.common.pseudonym import Pseudonymizer
 from services.common.signatures import SignatureCheck
@@ -62,39 +62,8 @@ PUBLISH_SECONDS = Histogram(
 MAX_BODY_BYTES = web.AppKey("max_body_bytes", int)
 
 
-class PayloadError(ValueError):
-    """The body is not what the channel's format promises; the reason is returned with a 400."""
-
-
-@dataclass
-class Normalised:
-    """What a channel's normaliser found in one webhook body."""
-
-    messages: list[codec.ContactMessage] = field(default_factory=list)
-    # kind -> count of events acknowledged but not published (e.g. {"status_delivered": 2}).
-    ignored: dict[str, int] = field(default_factory=dict)
-    # channel message id -> conversation root id, remembered after delivery (tweets, e-mail).
-    thread_links: dict[str, str] = field(default_factory=dict)
-
-    def ignore(self, kind: str) -> None:
-        self.ignored[kind] = self.ignored.get(kind, 0) + 1
-
-
 def error_response(status: int, reason: str) -> web.Response:
     return web.json_response({"error": reason}, status=status)
-
-
-def parse_json_object(body: bytes) -> dict:
-    """JSON body as a dict, or PayloadError saying why not."""
-    try:
-        document = json.loads(body)
-    except UnicodeDecodeError:
-        raise PayloadError("body is not UTF-8") from None
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise PayloadError(f"body is not valid JSON: {exc}") from None
-    if not isinstance(document, dict):
-        raise PayloadError("body must be a JSON object")
-    return document
 
 
 class Deliverer:

@@ -6,7 +6,8 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
-from services.common.ingest import Deliverer, Normalised, build_ingestor, webhook_handler
+from services.common.ingest import Deliverer, build_ingestor, webhook_handler
+from services.common.payload import Normalised
 from services.common.pseudonym import Pseudonymizer
 from services.common.settings import WebformSettings
 from services.common.signatures import SignatureCheck, check_hex_signature

@@ -15,7 +15,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl
 
 from services.common import codec
-from services.common.ingest import Normalised, PayloadError, parse_json_object
+from services.common.payload import Normalised, PayloadError, parse_json_object
 from services.common.pseudonym import Pseudonymizer
 
 CHANNEL = codec.Channel.CHANNEL_WEBFORM

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 from aiohttp import web
 
 from services.common import meta
-from services.common.ingest import Deliverer, Normalised, build_ingestor, parse_json_object, webhook_handler
+from services.common.ingest import Deliverer, build_ingestor
+from services.common.payload import Normalised, parse_json_object
 from services.common.pseudonym import Pseudonymizer
 from services.common.settings import WhatsAppSettings
 from services.ingest_whatsapp.normalise import whatsapp_webhook_to_contacts

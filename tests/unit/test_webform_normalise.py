@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 import pytest
 
 from services.common import codec
-from services.common.ingest import PayloadError
+from services.common.payload import PayloadError
 from services.common.pseudonym import Pseudonymizer
 from services.ingest_webform.normalise import parse_webform_body, webform_submission_to_contact
 

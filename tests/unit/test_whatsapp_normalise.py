@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from services.common import codec
-from services.common.ingest import PayloadError
+from services.common.payload import PayloadError
 from services.common.pseudonym import Pseudonymizer
 from services.ingest_whatsapp.normalise import whatsapp_webhook_to_contacts
 
@@ -113,5 +113,5 @@ def test_message_without_id_is_malformed():
 def test_bad_timestamp_is_malformed():
     payload = json.loads((FIXTURES / "text.json").read_text())
     payload["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = "gisteren"
-    with pytest.raises(PayloadError, match="epoch seconds"):
+    with pytest.raises(PayloadError, match="epoch timestamp"):
         whatsapp_webhook_to_contacts(payload, NOW, PSEUDO)
