@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 
 from aiohttp import web
 
-from services.common.ingest import Deliverer, Normaliser, webhook_handler
+from services.common.ingest import Deliverer, build_ingestor, webhook_handler
+from services.common.payload import Normalised, parse_json_object
+from services.common.pseudonym import Pseudonymizer
 from services.common.settings import MetaSettings
 from services.common.signatures import SignatureCheck, check_hex_signature
 
@@ -39,10 +42,30 @@ def signature_checker(app_secret: bytes) -> Callable[[bytes, web.Request], Signa
     return check_meta_signature
 
 
+# A channel's pure normaliser: parsed body, receive time, pseudonymizer → what it holds.
+MetaNormaliser = Callable[[dict, datetime, Pseudonymizer], Normalised]
+
+
+def create_meta_app(settings: MetaSettings, channel: str, path: str, to_contacts: MetaNormaliser) -> web.Application:
+    """A whole Meta webhook ingestor (WhatsApp, Facebook or Instagram): only the normaliser differs."""
+    ingestor = build_ingestor(settings, channel)
+    add_meta_routes(ingestor.app, path, ingestor.deliverer, ingestor.pseudonymizer, to_contacts, settings)
+    return ingestor.app
+
+
 def add_meta_routes(
-    app: web.Application, path: str, deliverer: Deliverer, normalise: Normaliser, settings: MetaSettings
+    app: web.Application,
+    path: str,
+    deliverer: Deliverer,
+    pseudonymizer: Pseudonymizer,
+    to_contacts: MetaNormaliser,
+    settings: MetaSettings,
 ) -> None:
-    """GET verification and the signed POST, the same for WhatsApp, Messenger and Instagram."""
+    """GET verification and the signed POST on `path`."""
+
+    def normalise(body: bytes, _: web.Request) -> Normalised:
+        return to_contacts(parse_json_object(body), datetime.now(timezone.utc), pseudonymizer)
+
     app.router.add_get(path, verification_handler(settings.meta_verify_token.get_secret_value()))
     app.router.add_post(
         path,

@@ -78,6 +78,22 @@ class WhatsAppSettings(MetaSettings):
         return self.whatsapp_port
 
 
+class FacebookSettings(MetaSettings):
+    facebook_port: int = Field(8083, description="Facebook (Messenger and page feed) ingestor HTTP port.")
+
+    @property
+    def http_port(self) -> int:
+        return self.facebook_port
+
+
+class InstagramSettings(MetaSettings):
+    instagram_port: int = Field(8084, description="Instagram ingestor HTTP port.")
+
+    @property
+    def http_port(self) -> int:
+        return self.instagram_port
+
+
 class WebformSettings(IngestorSettings):
     webform_port: int = Field(8082, description="Web form ingestor HTTP port.")
     webform_secret: SecretStr = Field(
@@ -123,6 +139,8 @@ SERVICE_SETTINGS: dict[str, type[CommonSettings]] = {
     "ingestors": IngestorSettings,
     "Meta ingestors (WhatsApp, Facebook, Instagram)": MetaSettings,
     "WhatsApp ingestor": WhatsAppSettings,
+    "Facebook ingestor": FacebookSettings,
+    "Instagram ingestor": InstagramSettings,
     "web form ingestor": WebformSettings,
     "router": RouterSettings,
     "metrics service": MetricsSettings,

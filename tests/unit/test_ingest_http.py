@@ -15,7 +15,8 @@ from services.common.pseudonym import Pseudonymizer
 from services.common.settings import WebformSettings, WhatsAppSettings
 from services.common.signatures import hex_signature
 from services.ingest_webform.app import add_webform_routes
-from services.ingest_whatsapp.app import add_whatsapp_routes
+from services.common.meta import add_meta_routes
+from services.ingest_whatsapp.normalise import whatsapp_webhook_to_contacts
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "whatsapp"
 PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")
@@ -44,7 +45,10 @@ async def whatsapp():
     publisher = FakePublisher()
     settings = WhatsAppSettings(**SECRETS, max_body_bytes=4096)
     app = create_ingest_app(publisher, settings.max_body_bytes)
-    add_whatsapp_routes(app, Deliverer("whatsapp", publisher, None, 1.0), PSEUDO, settings)
+    add_meta_routes(
+        app, "/webhooks/whatsapp", Deliverer("whatsapp", publisher, None, 1.0), PSEUDO,
+        whatsapp_webhook_to_contacts, settings,
+    )
     async with TestClient(TestServer(app)) as client:
         yield client, publisher
 
