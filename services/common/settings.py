@@ -94,6 +94,17 @@ class InstagramSettings(MetaSettings):
         return self.instagram_port
 
 
+class TwitterSettings(IngestorSettings):
+    twitter_port: int = Field(8085, description="X / Twitter ingestor HTTP port.")
+    twitter_consumer_secret: SecretStr = Field(
+        description="X app consumer secret: answers the CRC check and verifies x-twitter-webhooks-signature."
+    )
+
+    @property
+    def http_port(self) -> int:
+        return self.twitter_port
+
+
 class WebformSettings(IngestorSettings):
     webform_port: int = Field(8082, description="Web form ingestor HTTP port.")
     webform_secret: SecretStr = Field(
@@ -141,6 +152,7 @@ SERVICE_SETTINGS: dict[str, type[CommonSettings]] = {
     "WhatsApp ingestor": WhatsAppSettings,
     "Facebook ingestor": FacebookSettings,
     "Instagram ingestor": InstagramSettings,
+    "X / Twitter ingestor": TwitterSettings,
     "web form ingestor": WebformSettings,
     "router": RouterSettings,
     "metrics service": MetricsSettings,

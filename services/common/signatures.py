@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from enum import Enum
@@ -24,5 +25,19 @@ def check_hex_signature(secret: bytes, body: bytes, header: str | None) -> Signa
         return SignatureCheck.MISSING
     expected = hex_signature(secret, body)
     if hmac.compare_digest(expected.encode("ascii"), header.strip().lower().encode("utf-8", "replace")):
+        return SignatureCheck.VALID
+    return SignatureCheck.INVALID
+
+
+def base64_signature(secret: bytes, message: bytes) -> str:
+    """X's format: 'sha256=' + base64 HMAC-SHA256 (the CRC response token and the POST signature)."""
+    return "sha256=" + base64.b64encode(hmac.new(secret, message, hashlib.sha256).digest()).decode("ascii")
+
+
+def check_base64_signature(secret: bytes, body: bytes, header: str | None) -> SignatureCheck:
+    if not header:
+        return SignatureCheck.MISSING
+    expected = base64_signature(secret, body).encode("ascii")
+    if hmac.compare_digest(expected, header.strip().encode("utf-8", "replace")):
         return SignatureCheck.VALID
     return SignatureCheck.INVALID
