@@ -105,6 +105,36 @@ class TwitterSettings(IngestorSettings):
         return self.twitter_port
 
 
+class KccSettings(IngestorSettings):
+    kcc_grpc_port: int = Field(50051, description="KCC ingestor gRPC port (IngestService, health, reflection).")
+    kcc_port: int = Field(8087, description="KCC ingestor HTTP port (/healthz, /readyz, /metrics).")
+
+    @property
+    def http_port(self) -> int:
+        return self.kcc_port
+
+
+class EmailSettings(IngestorSettings):
+    smtp_port: int = Field(2525, description="E-mail ingestor SMTP port.")
+    email_port: int = Field(8086, description="E-mail ingestor HTTP port (/healthz, /readyz, /metrics).")
+    smtp_hostname: str = Field("contact.gemeente.local", description="Name the SMTP server greets with.")
+    email_addresses: str = Field(
+        "contact@gemeente.example",
+        description="Comma-separated addresses the gemeente receives mail on; other recipients are refused.",
+    )
+    max_mail_bytes: int = Field(
+        26_214_400, ge=1024, description="Larger mail is refused with SMTP 552 (attachments included)."
+    )
+
+    @property
+    def http_port(self) -> int:
+        return self.email_port
+
+    @property
+    def accepted_recipients(self) -> frozenset[str]:
+        return frozenset(a.strip().lower() for a in self.email_addresses.split(",") if a.strip())
+
+
 class WebformSettings(IngestorSettings):
     webform_port: int = Field(8082, description="Web form ingestor HTTP port.")
     webform_secret: SecretStr = Field(
@@ -154,6 +184,8 @@ SERVICE_SETTINGS: dict[str, type[CommonSettings]] = {
     "Instagram ingestor": InstagramSettings,
     "X / Twitter ingestor": TwitterSettings,
     "web form ingestor": WebformSettings,
+    "KCC ingestor": KccSettings,
+    "e-mail ingestor": EmailSettings,
     "router": RouterSettings,
     "metrics service": MetricsSettings,
     "demo replay": DemoSettings,

@@ -1,0 +1,76 @@
+"""E-mail as received over SMTP → ContactMessage: charsets, HTML, quotes, attachments, threading."""
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from services.common import codec
+from services.common.payload import PayloadError
+from services.common.pseudonym import Pseudonymizer
+from services.ingest_email.normalise import email_to_contact, parse_email, thread_parents
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "email"
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
+PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")
+
+
+def normalise(name, roots=None):
+    return email_to_contact(parse_email((FIXTURES / name).read_bytes()), NOW, PSEUDO, roots or {})
+
+
+def test_latin1_quoted_printable_with_encoded_headers_and_signature():
+    result = normalise("plain_latin1.eml")
+    [mail] = result.messages
+    assert mail.channel == codec.Channel.CHANNEL_EMAIL
+    assert mail.subject == "Grofvuil ophalen na verhuizing én container"
+    assert mail.display_name == "Jan de Vriës"
+    assert "bank en een kast" in mail.text
+    assert "Met vriendelijke groet" not in mail.text and "iPhone" not in mail.text
+    assert mail.author_id == PSEUDO.pseudonym("email", "j.devries@example.org")
+    assert b"example.org" not in mail.SerializeToString().replace(b"mail.example.org", b"")
+    assert mail.channel_message_id == "<CAB1234567890abcdef@mail.example.org>"
+    assert mail.sent_at.seconds == int(datetime(2025, 11, 22, 9, 15, tzinfo=timezone.utc).timestamp())
+    assert result.thread_links == {mail.channel_message_id: mail.channel_message_id}
+
+
+def test_reply_threads_to_the_first_message_and_drops_the_quote():
+    first = normalise("plain_latin1.eml").messages[0]
+    result = normalise("reply_with_attachment.eml")
+    [reply] = result.messages
+    assert reply.conversation_id == first.conversation_id
+    assert reply.in_reply_to == "<reply-gemeente-1@gemeente.example>"
+    assert reply.text == "Dank u, dinsdag komt goed uit. Zie de foto van de stapel."
+    [attachment] = reply.attachments
+    assert (attachment.file_name, attachment.mime_type, attachment.size_bytes) == ("stapel.jpg", "image/jpeg", 40)
+
+
+def test_in_reply_to_without_references_uses_the_known_root():
+    raw = (FIXTURES / "reply_with_attachment.eml").read_bytes().replace(
+        b"References: <CAB1234567890abcdef@mail.example.org> <reply-gemeente-1@gemeente.example>\r\n", b""
+    )
+    message = parse_email(raw)
+    assert thread_parents(message) == ["<reply-gemeente-1@gemeente.example>"]
+    known = {"<reply-gemeente-1@gemeente.example>": "<CAB1234567890abcdef@mail.example.org>"}
+    [reply] = email_to_contact(message, NOW, PSEUDO, known).messages
+    assert reply.conversation_id == normalise("plain_latin1.eml").messages[0].conversation_id
+
+
+def test_html_only_mail_becomes_text():
+    [mail] = normalise("html_only.eml").messages
+    assert "verkeerslicht" in mail.text and "<b>" not in mail.text
+
+
+def test_auto_replies_are_not_published():
+    result = normalise("auto_reply.eml")
+    assert result.messages == [] and result.ignored == {"auto_submitted": 1}
+
+
+def test_mail_without_sender_is_refused():
+    with pytest.raises(PayloadError, match="From"):
+        email_to_contact(parse_email(b"To: a@b\r\nSubject: x\r\n\r\nbody"), NOW, PSEUDO, {})
+
+
+def test_non_mail_is_refused():
+    with pytest.raises(PayloadError):
+        parse_email(b"")
