@@ -21,6 +21,7 @@ SECRETS = {
     "META_VERIFY_TOKEN": "test-verify-token",
     "WEBFORM_SECRET": "test-webform-secret",
     "AUTHOR_PSEUDONYM_KEY": "test-pseudonym-key-0123456789",
+    "TWITTER_CONSUMER_SECRET": "test-twitter-consumer-secret",
 }
 
 

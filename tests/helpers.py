@@ -35,3 +35,22 @@ def read_topics(
         return records
     finally:
         consumer.close()
+
+
+def routed_with_id(bootstrap: str, topic_names: Iterable[str], message_id: str, timeout: float = 30) -> list:
+    """The records of these routed/triage topics whose RoutedMessage has this message id."""
+    from services.common import codec
+
+    def matches(record) -> bool:
+        return codec.decode_routed(record.value).message.id == message_id
+
+    records = read_topics(bootstrap, topic_names, until=lambda recs: any(matches(r) for r in recs), timeout=timeout)
+    return [r for r in records if matches(r)]
+
+
+def all_decided_topics() -> list[str]:
+    from services.common import topics
+    from services.common.departments import load_departments
+    from services.common.settings import DEFAULT_DEPARTMENTS_FILE
+
+    return [topics.TRIAGE, *(topics.routed_topic(d.id) for d in load_departments(DEFAULT_DEPARTMENTS_FILE))]

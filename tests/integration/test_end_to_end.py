@@ -19,47 +19,9 @@ from services.common.signatures import hex_signature
 from services.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
 from services.devstack.servers import free_port
 from tests.conftest import SECRETS, ServiceProcess, service_env
-from tests.helpers import read_topics
+from tests.helpers import read_topics, routed_with_id
 
 META_SECRET = SECRETS["META_APP_SECRET"].encode()
-
-
-@pytest.fixture(scope="module")
-def stack(broker, redis_server, tmp_path_factory):
-    logs = tmp_path_factory.mktemp("services")
-    ports = {name: free_port() for name in ("whatsapp", "whatsapp2", "webform", "router", "metrics")}
-    env = service_env(
-        KAFKA_BOOTSTRAP_SERVERS=broker.address,
-        REDIS_URL=f"redis://{redis_server.address}/1",
-        ROUTER_DATA_DIR=str(logs / "router-data"),
-        METRICS_DATA_DIR=str(logs / "metrics-data"),
-        ROUTER_PORT=str(ports["router"]),
-        METRICS_PORT=str(ports["metrics"]),
-        WEBFORM_PORT=str(ports["webform"]),
-    )
-    services = {
-        "whatsapp": ServiceProcess("services.ingest_whatsapp", {**env, "WHATSAPP_PORT": str(ports["whatsapp"])}, logs / "whatsapp.log"),
-        "whatsapp2": ServiceProcess("services.ingest_whatsapp", {**env, "WHATSAPP_PORT": str(ports["whatsapp2"])}, logs / "whatsapp2.log"),
-        "webform": ServiceProcess("services.ingest_webform", env, logs / "webform.log"),
-        "router": ServiceProcess("services.router", env, logs / "router.log"),
-        "metrics": ServiceProcess("services.metrics", env, logs / "metrics.log"),
-    }
-    try:
-        for name, service in services.items():
-            service.wait_ready(f"http://127.0.0.1:{ports[name]}/readyz")
-        yield {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}, services
-    finally:
-        for service in services.values():
-            service.stop()
-
-
-def routed_with_id(bootstrap: str, topic_names, message_id: str, timeout: float = 30):
-    records = read_topics(
-        bootstrap, topic_names,
-        until=lambda recs: any(codec.decode_routed(r.value).message.id == message_id for r in recs),
-        timeout=timeout,
-    )
-    return [r for r in records if codec.decode_routed(r.value).message.id == message_id]
 
 
 async def post_whatsapp(base: str, document: dict, secret: bytes = META_SECRET) -> int:
@@ -83,7 +45,7 @@ def metric_value(base: str, name: str, labels: dict[str, str]) -> float:
 
 
 async def test_signed_whatsapp_webhook_reaches_its_department_and_is_counted(stack, broker):
-    urls, _ = stack
+    urls, _, _ = stack
     sender = "31600001234"
     before = metric_value(urls["metrics"], "contact_messages_routed_total",
                           {"department": "afval", "channel": "whatsapp", "method": "rule"})
@@ -122,7 +84,7 @@ async def test_signed_whatsapp_webhook_reaches_its_department_and_is_counted(sta
 
 
 async def test_webform_submission_reaches_burgerzaken(stack, broker):
-    urls, _ = stack
+    urls, _, _ = stack
     body = json.dumps({"message": "Mijn paspoort is verlopen, hoe maak ik een afspraak?",
                        "submission_id": "e2e-webform-1"}).encode()
     async with aiohttp.ClientSession() as session:
@@ -138,7 +100,7 @@ async def test_webform_submission_reaches_burgerzaken(stack, broker):
 
 
 async def test_unplaceable_message_goes_to_triage_with_reasons(stack, broker):
-    urls, _ = stack
+    urls, _, _ = stack
     message = whatsapp_message("31600005678", text="Hallo, ik heb een vraag")
     assert await post_whatsapp(urls["whatsapp"], whatsapp_webhook([message])) == 200
     [record] = routed_with_id(broker.address, [topics.TRIAGE],
@@ -148,7 +110,7 @@ async def test_unplaceable_message_goes_to_triage_with_reasons(stack, broker):
 
 
 async def test_redelivery_to_two_instances_is_published_once(stack, broker):
-    urls, _ = stack
+    urls, _, _ = stack
     message = whatsapp_message("31600009999", text="Kapot verkeerslicht op de kruising")
     document = whatsapp_webhook([message])
     statuses = await asyncio.gather(*(
@@ -167,7 +129,7 @@ async def test_redelivery_to_two_instances_is_published_once(stack, broker):
 async def test_poison_record_goes_to_dead_letter_and_the_stream_goes_on(stack, broker):
     from kafka import KafkaProducer
 
-    urls, _ = stack
+    urls, _, _ = stack
     producer = KafkaProducer(bootstrap_servers=broker.address, acks="all")
     producer.send(topics.INBOUND, key=b"poison", value=b"\x0a\xff\xff not protobuf").get(10)
     producer.close()
