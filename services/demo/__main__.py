@@ -1,26 +1,33 @@
-"""Demo replay: posts signed citizen messages to the real ingestor endpoints and prints where each went.
+"""Demo replay: sends citizen messages over every channel's real protocol and prints where each went.
 
-Run by `make run` after the services started: python -m services.demo
+Signed webhooks for WhatsApp, Messenger, Instagram, X and the web form; mail over SMTP; KCC contacts
+over gRPC. Run by `make run` after the services started: python -m services.demo
 """
 
 from __future__ import annotations
 
 import asyncio
+import smtplib
 import sys
 import uuid
+from email.message import EmailMessage
 from pathlib import Path
 
 import aiohttp
+import grpc
 import yaml
 from aiokafka import AIOKafkaConsumer
+from gemeente.contact.v1 import ingest_pb2, ingest_pb2_grpc
 
 from services.common import codec, topics
 from services.common.departments import load_departments
 from services.common.settings import DemoSettings
-from services.common.signatures import hex_signature
-from services.demo.payloads import signed_json, whatsapp_message, whatsapp_status, whatsapp_webhook
+from services.common.signatures import base64_signature, hex_signature
+from services.demo import payloads
+from services.demo.payloads import signed_json
 
 MESSAGES_FILE = Path(__file__).with_name("messages.yaml")
+Channel = codec.Channel
 
 
 def say(line: str) -> None:
@@ -57,88 +64,140 @@ def describe(routed: codec.RoutedMessage) -> str:
 
 
 class Replay:
-    def __init__(self, settings: DemoSettings) -> None:
-        self.settings = settings
-        self.expected: set[str] = set()
+    """Sends each demo entry over its channel; remembers the message ids it expects to see routed."""
 
-    async def post(self, session: aiohttp.ClientSession, url: str, body: bytes, headers: dict) -> int:
-        async with session.post(url, data=body, headers=headers) as response:
+    def __init__(self, settings: DemoSettings, session: aiohttp.ClientSession) -> None:
+        self.settings = settings
+        self.session = session
+        self.expected: set[str] = set()
+        self.meta_secret = settings.meta_app_secret.get_secret_value().encode()
+
+    async def post(self, url: str, body: bytes, headers: dict) -> int:
+        async with self.session.post(url, data=body, headers={"Content-Type": "application/json", **headers}) as response:
             return response.status
 
-    async def post_whatsapp(self, session: aiohttp.ClientSession, document: dict) -> int:
-        body, signature = signed_json(document, self.settings.meta_app_secret.get_secret_value().encode())
+    async def post_meta(self, base: str, channel: str, document: dict) -> int:
+        body, signature = signed_json(document, self.meta_secret)
+        return await self.post(f"{base}/webhooks/{channel}", body, {"X-Hub-Signature-256": signature})
+
+    async def post_twitter(self, document: dict) -> int:
+        body, _ = signed_json(document, b"")
+        secret = self.settings.twitter_consumer_secret.get_secret_value().encode()
         return await self.post(
-            session,
-            self.settings.whatsapp_url + "/webhooks/whatsapp",
-            body,
-            {"Content-Type": "application/json", "X-Hub-Signature-256": signature},
+            self.settings.twitter_url + "/webhooks/twitter", body,
+            {"x-twitter-webhooks-signature": base64_signature(secret, body)},
         )
 
-    async def post_webform(self, session: aiohttp.ClientSession, fields: dict) -> int:
-        body, _ = signed_json(fields, b"")
-        signature = hex_signature(self.settings.webform_secret.get_secret_value().encode(), body)
-        return await self.post(
-            session,
-            self.settings.webform_url + "/webhooks/webform",
-            body,
-            {"Content-Type": "application/json", "X-Webform-Signature-256": signature},
-        )
+    def expect(self, channel: int, channel_message_id: str) -> None:
+        self.expected.add(codec.message_id(channel, channel_message_id))
 
-    async def send_all(self, session: aiohttp.ClientSession) -> None:
-        entries = yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))
-        first_whatsapp: dict | None = None
-        for entry in entries:
-            if entry["channel"] == "whatsapp":
-                extra = {k: entry[k] for k in ("latitude", "longitude", "place", "address") if k in entry}
-                message = whatsapp_message(entry["from"], entry.get("type", "text"), entry.get("text", ""), **extra)
-                document = whatsapp_webhook([message], names={entry["from"]: entry.get("name", "")})
-                first_whatsapp = first_whatsapp or document
-                self.expected.add(codec.message_id(codec.Channel.CHANNEL_WHATSAPP, message["id"]))
-                status = await self.post_whatsapp(session, document)
+    async def send(self, entry: dict) -> object:
+        s, kind = self.settings, entry["channel"]
+        if kind == "whatsapp":
+            extra = {k: entry[k] for k in ("latitude", "longitude", "place", "address") if k in entry}
+            message = payloads.whatsapp_message(entry["from"], entry.get("type", "text"), entry.get("text", ""), **extra)
+            self.expect(Channel.CHANNEL_WHATSAPP, message["id"])
+            document = payloads.whatsapp_webhook([message], names={entry["from"]: entry.get("name", "")})
+            return await self.post_meta(s.whatsapp_url, "whatsapp", document)
+        if kind in ("messenger", "facebook_comment"):
+            if kind == "messenger":
+                document = payloads.messenger_webhook(entry["from"], entry["text"])
+                self.expect(Channel.CHANNEL_FACEBOOK, document["entry"][0]["messaging"][0]["message"]["mid"])
             else:
-                submission_id = "demo-" + uuid.uuid4().hex[:12]
-                fields = {
-                    "submission_id": submission_id,
-                    "name": entry.get("name", ""),
-                    "email": entry.get("email", ""),
-                    "subject": entry.get("subject", ""),
-                    "message": entry["text"],
-                }
-                self.expected.add(codec.message_id(codec.Channel.CHANNEL_WEBFORM, submission_id))
-                status = await self.post_webform(session, fields)
-            if status != 200:
-                say(f"  ! {entry['channel']} webhook answered {status}")
+                document = payloads.facebook_comment_webhook(entry["from"], entry.get("name", ""), entry["text"])
+                self.expect(Channel.CHANNEL_FACEBOOK, document["entry"][0]["changes"][0]["value"]["comment_id"])
+            return await self.post_meta(s.facebook_url, "facebook", document)
+        if kind in ("instagram", "instagram_comment"):
+            if kind == "instagram":
+                document = payloads.instagram_message_webhook(entry["from"], entry["text"])
+                self.expect(Channel.CHANNEL_INSTAGRAM, document["entry"][0]["messaging"][0]["message"]["mid"])
+            else:
+                document = payloads.instagram_comment_webhook(entry["from"], entry.get("username", ""), entry["text"])
+                self.expect(Channel.CHANNEL_INSTAGRAM, document["entry"][0]["changes"][0]["value"]["id"])
+            return await self.post_meta(s.instagram_url, "instagram", document)
+        if kind == "twitter":
+            document = payloads.tweet_webhook(entry["user"], entry.get("name", ""), entry["text"])
+            self.expect(Channel.CHANNEL_TWITTER, document["tweet_create_events"][0]["id_str"])
+            return await self.post_twitter(document)
+        if kind == "twitter_dm":
+            document = payloads.twitter_dm_webhook(entry["user"], entry.get("name", ""), entry["text"])
+            self.expect(Channel.CHANNEL_TWITTER, document["direct_message_events"][0]["id"])
+            return await self.post_twitter(document)
+        if kind == "webform":
+            submission_id = "demo-" + uuid.uuid4().hex[:12]
+            fields = {"submission_id": submission_id, "message": entry["text"],
+                      **{k: entry[k] for k in ("name", "email", "subject") if k in entry}}
+            self.expect(Channel.CHANNEL_WEBFORM, submission_id)
+            body, _ = signed_json(fields, b"")
+            signature = hex_signature(s.webform_secret.get_secret_value().encode(), body)
+            return await self.post(s.webform_url + "/webhooks/webform", body, {"X-Webform-Signature-256": signature})
+        if kind == "email":
+            mail = EmailMessage()
+            mail["From"], mail["To"], mail["Subject"] = entry["from"], s.demo_mailbox, entry.get("subject", "")
+            mail["Message-ID"] = f"<{uuid.uuid4().hex}@demo.example>"
+            mail.set_content(entry["text"])
+            self.expect(Channel.CHANNEL_EMAIL, mail["Message-ID"])
+            host, port = s.smtp_address.rsplit(":", 1)
+
+            def deliver() -> str:
+                with smtplib.SMTP(host, int(port), timeout=10) as client:
+                    client.send_message(mail)
+                return "250"
+
+            return await asyncio.to_thread(deliver)
+        if kind == "kcc":
+            request_id = f"kcc-demo-{uuid.uuid4().hex[:10]}"
+            self.expect(Channel.CHANNEL_KCC, request_id)
+            async with grpc.aio.insecure_channel(s.kcc_grpc_address) as channel:
+                await ingest_pb2_grpc.IngestServiceStub(channel).Submit(
+                    ingest_pb2.SubmitRequest(
+                        request_id=request_id,
+                        kind=ingest_pb2.KccContactKind.Value("KCC_CONTACT_KIND_" + entry["kind"].upper()),
+                        agent_id=entry["agent"], summary=entry["text"],
+                    ),
+                    timeout=10,
+                )
+            return "OK"
+        raise ValueError(f"unknown demo channel {kind}")
+
+    async def send_all(self) -> None:
+        entries = yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))
+        for entry in entries:
+            status = await self.send(entry)
+            if status not in (200, "250", "OK"):
+                say(f"  ! {entry['channel']} answered {status}")
             await asyncio.sleep(0.3)
-        if first_whatsapp is not None:
-            # Meta redelivers a webhook it did not see acknowledged: it must not be published twice.
-            status = await self.post_whatsapp(session, first_whatsapp)
-            say(f"  (redelivered the first WhatsApp webhook: answered {status}, not published again)")
-            receipt = whatsapp_webhook(statuses=[whatsapp_status("wamid.DEMO", "delivered", "31600000001")])
-            status = await self.post_whatsapp(session, receipt)
-            say(f"  (a WhatsApp delivery receipt: answered {status}, counted, not published)")
-            forged, _ = signed_json(first_whatsapp, b"not-the-app-secret")
-            status = await self.post(
-                session,
-                self.settings.whatsapp_url + "/webhooks/whatsapp",
-                forged,
-                {"Content-Type": "application/json", "X-Hub-Signature-256": "sha256=" + "0" * 64},
-            )
-            say(f"  (a webhook with a forged signature: answered {status}, nothing published)")
+        await self.show_refusals(entries[0])
+
+    async def show_refusals(self, whatsapp_entry: dict) -> None:
+        """What a platform's retry, a receipt and a forgery get: acknowledged or refused, never published."""
+        message = payloads.whatsapp_message(whatsapp_entry["from"], text=whatsapp_entry["text"])
+        document = payloads.whatsapp_webhook([message])
+        await self.post_meta(self.settings.whatsapp_url, "whatsapp", document)
+        self.expect(Channel.CHANNEL_WHATSAPP, message["id"])
+        status = await self.post_meta(self.settings.whatsapp_url, "whatsapp", document)
+        say(f"  (the same WhatsApp webhook delivered again: answered {status}, published once)")
+        receipt = payloads.whatsapp_webhook(statuses=[payloads.whatsapp_status("wamid.DEMO", "delivered", "31600000001")])
+        status = await self.post_meta(self.settings.whatsapp_url, "whatsapp", receipt)
+        say(f"  (a WhatsApp delivery receipt: answered {status}, counted, not published)")
+        body, _ = signed_json(document, b"")
+        status = await self.post(
+            self.settings.whatsapp_url + "/webhooks/whatsapp", body, {"X-Hub-Signature-256": "sha256=" + "0" * 64}
+        )
+        say(f"  (a webhook with a forged signature: answered {status}, nothing published)")
 
 
 async def run(settings: DemoSettings) -> None:
     departments = load_departments(settings.departments_file)
-    decided_topics = [topics.TRIAGE, *(topics.routed_topic(d.id) for d in departments)]
     consumer = AIOKafkaConsumer(
-        *decided_topics, bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None,
-        auto_offset_reset="latest",
+        topics.TRIAGE, *(topics.routed_topic(d.id) for d in departments),
+        bootstrap_servers=settings.kafka_bootstrap_servers, group_id=None, auto_offset_reset="latest",
     )
-    replay = Replay(settings)
+    services = [settings.whatsapp_url, settings.webform_url, settings.facebook_url, settings.instagram_url,
+                settings.twitter_url, settings.email_url, settings.kcc_url, settings.router_url, settings.metrics_url]
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        say("demo: waiting for the ingestors to be ready ...")
-        await wait_ready(
-            session, [settings.whatsapp_url, settings.webform_url, settings.router_url, settings.metrics_url]
-        )
+        say("demo: waiting for the services to be ready ...")
+        await wait_ready(session, services)
         await consumer.start()
         try:
             # Fix the starting positions before sending, so no routed message is missed.
@@ -146,8 +205,9 @@ async def run(settings: DemoSettings) -> None:
                 await asyncio.sleep(0.1)
             for partition in consumer.assignment():
                 await consumer.position(partition)
-            say("demo: replaying citizen messages through the real webhooks; where each one went:")
-            sender = asyncio.create_task(replay.send_all(session))
+            say("demo: replaying citizen messages over all seven channels; where each one went:")
+            replay = Replay(settings, session)
+            sender = asyncio.create_task(replay.send_all())
             seen: set[str] = set()
             announced = False
             while True:

@@ -50,7 +50,8 @@ def main() -> None:
             env["REDIS_URL"] = f"redis://{redis.address}/0"
             say(f"Redis on {redis.address}")
         # Throw-away secrets for this run only; a real deployment sets them from its secret store.
-        for name in ("META_APP_SECRET", "META_VERIFY_TOKEN", "WEBFORM_SECRET", "AUTHOR_PSEUDONYM_KEY"):
+        for name in ("META_APP_SECRET", "META_VERIFY_TOKEN", "WEBFORM_SECRET", "TWITTER_CONSUMER_SECRET",
+                     "AUTHOR_PSEUDONYM_KEY"):
             env.setdefault(name, secrets.token_hex(32))
         env.setdefault("ROUTER_DATA_DIR", str(RUN_DIR / "router"))
         env.setdefault("METRICS_DATA_DIR", str(RUN_DIR / "metrics"))
@@ -64,7 +65,8 @@ def main() -> None:
             settings.kafka_bootstrap_servers, names, settings.topic_partitions, settings.topic_replication_factor
         )
         say(f"topics ready ({len(created)} created): {', '.join(names)}")
-        say("services: WhatsApp :8081, web form :8082, router :8090, metrics :8091 (Ctrl-C stops all)")
+        say("services: WhatsApp :8081, web form :8082, Facebook :8083, Instagram :8084, X :8085, "
+            "e-mail SMTP :2525, KCC gRPC :50051, router :8090, metrics :8091 (Ctrl-C stops all)")
         honcho = subprocess.Popen(
             [sys.executable, "-m", "honcho", "start", "-f", str(REPO_ROOT / "deploy" / "Procfile"),
              "-d", str(REPO_ROOT)],

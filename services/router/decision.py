@@ -39,11 +39,14 @@ class RuleDecider:
     def __init__(self, departments: Sequence[Department], triage_threshold: float, saturation: float = 2.0):
         self.threshold = triage_threshold
         self.saturation = saturation
-        self._term_owner: dict[str, list[tuple[str, float]]] = {}
+        weights: dict[str, dict[str, float]] = {}
         for department in departments:
             for rule in department.rules:
+                # "id-kaart" and "id kaart" are one term after normalisation: count it once.
                 term = normalise_text(rule.term).strip()
-                self._term_owner.setdefault(term, []).append((department.id, rule.weight))
+                owners = weights.setdefault(term, {})
+                owners[department.id] = max(owners.get(department.id, 0.0), rule.weight)
+        self._term_owner = {term: sorted(owners.items()) for term, owners in weights.items()}
         # Longest terms first, so "ondergrondse container" wins over "container" at the same place.
         alternatives = sorted(self._term_owner, key=len, reverse=True)
         self._pattern = re.compile(r"(?<= )(" + "|".join(re.escape(t) for t in alternatives) + ")")

@@ -99,3 +99,13 @@ def test_department_config_errors_say_what_is_wrong(document, reason):
 def test_shipped_config_has_the_required_departments():
     assert {"afval", "verkeer", "burgerzaken"} <= {d.id for d in DEPARTMENTS}
     assert all(d.display_name and d.rules for d in DEPARTMENTS)
+
+
+def test_spellings_that_normalise_alike_count_once():
+    from services.common.departments import Department, Rule
+
+    decider = RuleDecider(
+        [Department("burgerzaken", "Burgerzaken", "", (Rule("id-kaart", 4), Rule("ID kaart", 3)))], 0.5
+    )
+    scores, terms = decider.scores("Mijn ID-kaart is weg")
+    assert scores == {"burgerzaken": 4.0} and terms == {"burgerzaken": ["id kaart"]}
