@@ -145,25 +145,61 @@ async def test_poison_record_goes_to_dead_letter_and_the_stream_goes_on(stack, b
                           codec.message_id(codec.Channel.CHANNEL_WHATSAPP, message["id"]))
 
 
-async def test_ingestor_answers_503_while_the_broker_is_down(fresh_broker, redis_server, tmp_path):
-    port = free_port()
+def test_every_transport_refuses_temporarily_while_the_broker_is_down(fresh_broker, redis_server, tmp_path):
+    """HTTP answers 503, SMTP 451, gRPC UNAVAILABLE: each tells the sender to retry; nothing is lost."""
+    import smtplib
+    from email.message import EmailMessage
+
+    import grpc
+    from gemeente.contact.v1 import ingest_pb2, ingest_pb2_grpc
+
+    ports = {name: free_port() for name in ("whatsapp", "email", "smtp", "kcc", "grpc")}
     env = service_env(
         KAFKA_BOOTSTRAP_SERVERS=fresh_broker.address, REDIS_URL=f"redis://{redis_server.address}/2",
-        WHATSAPP_PORT=str(port), PUBLISH_TIMEOUT_SECONDS="2",
+        PUBLISH_TIMEOUT_SECONDS="2", WHATSAPP_PORT=str(ports["whatsapp"]), EMAIL_PORT=str(ports["email"]),
+        SMTP_PORT=str(ports["smtp"]), KCC_PORT=str(ports["kcc"]), KCC_GRPC_PORT=str(ports["grpc"]),
     )
-    service = ServiceProcess("services.ingest_whatsapp", env, tmp_path / "whatsapp.log")
-    base = f"http://127.0.0.1:{port}"
+    services = [
+        ServiceProcess("services.ingest_whatsapp", env, tmp_path / "whatsapp.log"),
+        ServiceProcess("services.ingest_email", env, tmp_path / "email.log"),
+        ServiceProcess("services.ingest_kcc", env, tmp_path / "kcc.log"),
+    ]
+    base = f"http://127.0.0.1:{ports['whatsapp']}"
     try:
-        service.wait_ready(base + "/readyz")
-        assert await post_whatsapp(base, whatsapp_webhook([whatsapp_message("31600000010", text="eerste")])) == 200
+        for service, name in zip(services, ("whatsapp", "email", "kcc")):
+            service.wait_ready(f"http://127.0.0.1:{ports[name]}/readyz")
+        assert asyncio.run(post_whatsapp(base, whatsapp_webhook([whatsapp_message("31600000010", text="eerste")]))) == 200
         fresh_broker.kill()
+
         lost = whatsapp_message("31600000010", text="tijdens de storing")
-        assert await post_whatsapp(base, whatsapp_webhook([lost])) == 503
+        assert asyncio.run(post_whatsapp(base, whatsapp_webhook([lost]))) == 503
         with pytest.raises(urllib.error.HTTPError) as not_ready:
             urllib.request.urlopen(base + "/readyz", timeout=5)
         assert not_ready.value.code == 503
-        # The claim was released: Meta's retry after the outage is not mistaken for a duplicate.
-        metrics = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
-        assert 'contact_ingest_requests_total{channel="whatsapp",outcome="unavailable"} 1.0' in metrics
+
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = "a@example.org", "contact@gemeente.example", "storing"
+        mail["Message-ID"] = "<storing@example.org>"
+        mail.set_content("Kliko niet geleegd")
+        with pytest.raises(smtplib.SMTPDataError) as temporary:
+            with smtplib.SMTP("127.0.0.1", ports["smtp"], timeout=15) as client:
+                client.send_message(mail)
+        assert temporary.value.smtp_code == 451
+
+        with grpc.insecure_channel(f"127.0.0.1:{ports['grpc']}") as channel:
+            with pytest.raises(grpc.RpcError) as unavailable:
+                ingest_pb2_grpc.IngestServiceStub(channel).Submit(
+                    ingest_pb2.SubmitRequest(request_id="storing-1", kind=1, agent_id="a", summary="x"), timeout=15
+                )
+        assert unavailable.value.code() == grpc.StatusCode.UNAVAILABLE
+
+        # The claims were released: a retry after the outage is not mistaken for a duplicate.
+        import redis
+
+        client = redis.Redis.from_url(f"redis://{redis_server.address}/2")
+        assert client.get(f"delivered:whatsapp:{lost['id']}") is None
+        assert client.get("delivered:kcc:storing-1") is None
+        client.close()
     finally:
-        service.stop()
+        for service in services:
+            service.stop()
