@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -239,6 +240,26 @@ def build_ingestor(settings: IngestorSettings, channel: str) -> Ingestor:
         pseudonymizer=Pseudonymizer(settings.author_pseudonym_key.get_secret_value().encode()),
         threads=threads,
     )
+
+
+async def run_beside_probes(
+    app: web.Application,
+    settings: IngestorSettings,
+    start: Callable[[], Awaitable[None]],
+    stop: Callable[[], Awaitable[None]],
+) -> None:
+    """For ingestors that are not HTTP (SMTP, gRPC): serve the probe app, start the real server, and on
+    SIGINT/SIGTERM stop the real server first (it drains in-flight work), then the probes and Kafka."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+    await start()
+    signalled = asyncio.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, signalled.set)
+    await signalled.wait()
+    await stop()
+    await runner.cleanup()
 
 
 def serve(app: web.Application, settings: IngestorSettings) -> None:

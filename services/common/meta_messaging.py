@@ -10,6 +10,7 @@ Other events in the same list (delivery, read, reaction, ...) are acknowledged a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from services.common import codec
@@ -19,6 +20,19 @@ from services.common.pseudonym import Pseudonymizer
 MAX_TEXT_CHARS = 20_000
 _CONVERSATION_PREFIX = {codec.Channel.CHANNEL_FACEBOOK: "fb-", codec.Channel.CHANNEL_INSTAGRAM: "ig-"}
 _OTHER_EVENTS = ("delivery", "read", "reaction", "optin", "referral", "account_linking", "policy_enforcement")
+
+
+def entry_changes(entries: list, wanted_field: str, result: Normalised) -> Iterator[tuple[str, dict, dict]]:
+    """(where, entry, value) of every `entry[].changes[]` with this field; other fields are counted."""
+    for e_index, raw_entry in enumerate(entries):
+        entry = obj(raw_entry, f"entry[{e_index}]")
+        for c_index, raw_change in enumerate(lst(entry.get("changes"), f"entry[{e_index}].changes")):
+            where = f"entry[{e_index}].changes[{c_index}]"
+            change = obj(raw_change, where)
+            if change.get("field") != wanted_field:
+                result.ignore(f"field_{change.get('field')}")
+                continue
+            yield f"{where}.value", entry, obj(change.get("value"), f"{where}.value")
 
 
 def _attachments(message: dict, where: str) -> list[codec.Attachment]:

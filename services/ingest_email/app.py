@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from datetime import datetime, timezone
 
-from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from services.common.ingest import REQUESTS, Deliverer, build_ingestor
+from services.common.ingest import REQUESTS, Deliverer, build_ingestor, run_beside_probes
 from services.common.kafka import PublishFailed
 from services.common.logs import configure_logging
 from services.common.payload import PayloadError
@@ -81,20 +79,22 @@ async def run(settings: EmailSettings) -> None:
     handler = GemeenteMailHandler(
         ingestor.deliverer, ingestor.pseudonymizer, ingestor.threads, settings.accepted_recipients
     )
-    runner = web.AppRunner(ingestor.app)
-    await runner.setup()
-    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-    smtp = await asyncio.get_running_loop().create_server(
-        smtp_factory(settings, handler), settings.http_host, settings.smtp_port
-    )
-    stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    log.info("e-mail ingestor: SMTP on %s, HTTP on %s", settings.smtp_port, settings.http_port)
-    await stop.wait()
-    smtp.close()
-    await smtp.wait_closed()
-    await runner.cleanup()
+    servers: list[asyncio.Server] = []
+
+    async def start_smtp() -> None:
+        servers.append(
+            await asyncio.get_running_loop().create_server(
+                smtp_factory(settings, handler), settings.http_host, settings.smtp_port
+            )
+        )
+        log.info("e-mail ingestor: SMTP on %s, HTTP on %s", settings.smtp_port, settings.http_port)
+
+    async def stop_smtp() -> None:
+        for server in servers:
+            server.close()
+            await server.wait_closed()
+
+    await run_beside_probes(ingestor.app, settings, start_smtp, stop_smtp)
 
 
 def main() -> None:

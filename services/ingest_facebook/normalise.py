@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.common import codec
-from services.common.meta_messaging import MAX_TEXT_CHARS, messaging_to_contacts
+from services.common.meta_messaging import MAX_TEXT_CHARS, entry_changes, messaging_to_contacts
 from services.common.payload import Normalised, PayloadError, epoch, lst, obj, opt_obj, text
 from services.common.pseudonym import Pseudonymizer
 
@@ -25,47 +25,39 @@ def facebook_webhook_to_contacts(payload: dict, received_at: datetime, pseudonym
     result = Normalised()
     messaging_to_contacts(entries, CHANNEL, received_at, pseudonymizer, result)
     received = codec.timestamp(received_at)
-    for e_index, raw_entry in enumerate(entries):
-        entry = obj(raw_entry, f"entry[{e_index}]")
+    for where, entry, value in entry_changes(entries, "feed", result):
         page_id = str(entry.get("id", ""))
-        for c_index, raw_change in enumerate(lst(entry.get("changes"), f"entry[{e_index}].changes")):
-            where = f"entry[{e_index}].changes[{c_index}]"
-            change = obj(raw_change, where)
-            if change.get("field") != "feed":
-                result.ignore(f"field_{change.get('field')}")
-                continue
-            value = obj(change.get("value"), f"{where}.value")
-            item, verb = value.get("item"), value.get("verb")
-            author = opt_obj(value.get("from"))
-            if item not in _PUBLISHED_ITEMS or verb != "add":
-                result.ignore(f"feed_{item}_{verb}")
-                continue
-            author_id = text(author.get("id"), f"{where}.value.from.id")
-            if author_id == page_id:
-                result.ignore("feed_own_post")
-                continue
-            body = text(value.get("message"), f"{where}.value.message", required=False)
-            if not body:
-                result.ignore(f"feed_{item}_without_text")
-                continue
-            post_id = text(value.get("post_id"), f"{where}.value.post_id")
-            item_id = text(value.get("comment_id") or value.get("post_id"), f"{where}.value.comment_id")
-            created = value.get("created_time")
-            sent_at = codec.timestamp_from_epoch(epoch(created, f"{where}.value.created_time")) if created else None
-            message = codec.ContactMessage(
-                id=codec.message_id(CHANNEL, item_id),
-                channel=CHANNEL,
-                channel_message_id=item_id,
-                # One citizen under one post is one conversation, whatever comment they answer.
-                conversation_id="fb-" + pseudonymizer.pseudonym("facebook-thread", post_id, author_id),
-                received_at=received,
-                author_id=pseudonymizer.pseudonym("facebook-user", author_id),
-                display_name=str(author.get("name") or ""),
-                text=body[:MAX_TEXT_CHARS],
-                in_reply_to=str(value.get("parent_id") or ""),
-                metadata={"type": f"feed_{item}"},
-            )
-            if sent_at is not None:
-                message.sent_at.CopyFrom(sent_at)
-            result.messages.append(message)
+        item, verb = value.get("item"), value.get("verb")
+        author = opt_obj(value.get("from"))
+        if item not in _PUBLISHED_ITEMS or verb != "add":
+            result.ignore(f"feed_{item}_{verb}")
+            continue
+        author_id = text(author.get("id"), f"{where}.from.id")
+        if author_id == page_id:
+            result.ignore("feed_own_post")
+            continue
+        body = text(value.get("message"), f"{where}.message", required=False)
+        if not body:
+            result.ignore(f"feed_{item}_without_text")
+            continue
+        post_id = text(value.get("post_id"), f"{where}.post_id")
+        item_id = text(value.get("comment_id") or value.get("post_id"), f"{where}.comment_id")
+        created = value.get("created_time")
+        sent_at = codec.timestamp_from_epoch(epoch(created, f"{where}.created_time")) if created else None
+        message = codec.ContactMessage(
+            id=codec.message_id(CHANNEL, item_id),
+            channel=CHANNEL,
+            channel_message_id=item_id,
+            # One citizen under one post is one conversation, whatever comment they answer.
+            conversation_id="fb-" + pseudonymizer.pseudonym("facebook-thread", post_id, author_id),
+            received_at=received,
+            author_id=pseudonymizer.pseudonym("facebook-user", author_id),
+            display_name=str(author.get("name") or ""),
+            text=body[:MAX_TEXT_CHARS],
+            in_reply_to=str(value.get("parent_id") or ""),
+            metadata={"type": f"feed_{item}"},
+        )
+        if sent_at is not None:
+            message.sent_at.CopyFrom(sent_at)
+        result.messages.append(message)
     return result

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.common import codec
-from services.common.meta_messaging import MAX_TEXT_CHARS, messaging_to_contacts
+from services.common.meta_messaging import MAX_TEXT_CHARS, entry_changes, messaging_to_contacts
 from services.common.payload import Normalised, PayloadError, lst, obj, opt_obj, text
 from services.common.pseudonym import Pseudonymizer
 
@@ -24,37 +24,29 @@ def instagram_webhook_to_contacts(payload: dict, received_at: datetime, pseudony
     result = Normalised()
     messaging_to_contacts(entries, CHANNEL, received_at, pseudonymizer, result)
     received = codec.timestamp(received_at)
-    for e_index, raw_entry in enumerate(entries):
-        entry = obj(raw_entry, f"entry[{e_index}]")
+    for where, entry, value in entry_changes(entries, "comments", result):
         account_id = str(entry.get("id", ""))
-        for c_index, raw_change in enumerate(lst(entry.get("changes"), f"entry[{e_index}].changes")):
-            where = f"entry[{e_index}].changes[{c_index}]"
-            change = obj(raw_change, where)
-            if change.get("field") != "comments":
-                result.ignore(f"field_{change.get('field')}")
-                continue
-            value = obj(change.get("value"), f"{where}.value")
-            author_id = text(obj(value.get("from"), f"{where}.value.from").get("id"), f"{where}.value.from.id")
-            if author_id == account_id:
-                result.ignore("own_comment")
-                continue
-            comment_id = text(value.get("id"), f"{where}.value.id")
-            media_id = text(opt_obj(value.get("media")).get("id"), f"{where}.value.media.id")
-            body = text(value.get("text"), f"{where}.value.text", required=False)
-            if not body:
-                result.ignore("comment_without_text")
-                continue
-            result.messages.append(
-                codec.ContactMessage(
-                    id=codec.message_id(CHANNEL, comment_id),
-                    channel=CHANNEL,
-                    channel_message_id=comment_id,
-                    conversation_id="ig-" + pseudonymizer.pseudonym("instagram-thread", media_id, author_id),
-                    received_at=received,
-                    author_id=pseudonymizer.pseudonym("instagram-user", author_id),
-                    text=body[:MAX_TEXT_CHARS],
-                    in_reply_to=str(value.get("parent_id") or ""),
-                    metadata={"type": "comment"},
-                )
+        author_id = text(obj(value.get("from"), f"{where}.from").get("id"), f"{where}.from.id")
+        if author_id == account_id:
+            result.ignore("own_comment")
+            continue
+        comment_id = text(value.get("id"), f"{where}.id")
+        media_id = text(opt_obj(value.get("media")).get("id"), f"{where}.media.id")
+        body = text(value.get("text"), f"{where}.text", required=False)
+        if not body:
+            result.ignore("comment_without_text")
+            continue
+        result.messages.append(
+            codec.ContactMessage(
+                id=codec.message_id(CHANNEL, comment_id),
+                channel=CHANNEL,
+                channel_message_id=comment_id,
+                conversation_id="ig-" + pseudonymizer.pseudonym("instagram-thread", media_id, author_id),
+                received_at=received,
+                author_id=pseudonymizer.pseudonym("instagram-user", author_id),
+                text=body[:MAX_TEXT_CHARS],
+                in_reply_to=str(value.get("parent_id") or ""),
+                metadata={"type": "comment"},
             )
+        )
     return result

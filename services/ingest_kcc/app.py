@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from datetime import datetime, timezone
 
 import grpc
-from aiohttp import web
 from gemeente.contact.v1 import ingest_pb2, ingest_pb2_grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from services.common.ingest import REQUESTS, Deliverer, build_ingestor
+from services.common.ingest import REQUESTS, Deliverer, build_ingestor, run_beside_probes
 from services.common.kafka import PublishFailed
 from services.common.logs import configure_logging
 from services.common.payload import PayloadError
@@ -67,19 +65,21 @@ async def run(settings: KccSettings) -> None:
         (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
     )
     server.add_insecure_port(f"{settings.http_host}:{settings.kcc_grpc_port}")
-    runner = web.AppRunner(ingestor.app)
-    await runner.setup()
-    await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-    await server.start()
-    health_task = asyncio.create_task(keep_health_in_step(health_servicer, ingestor.deliverer.publisher.is_ready))
-    stop = asyncio.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(signum, stop.set)
-    log.info("KCC ingestor: gRPC on %s, HTTP on %s", settings.kcc_grpc_port, settings.http_port)
-    await stop.wait()
-    health_task.cancel()
-    await server.stop(grace=10)  # finish in-flight Submits
-    await runner.cleanup()
+    health_tasks: list[asyncio.Task] = []
+
+    async def start_grpc() -> None:
+        await server.start()
+        health_tasks.append(
+            asyncio.create_task(keep_health_in_step(health_servicer, ingestor.deliverer.publisher.is_ready))
+        )
+        log.info("KCC ingestor: gRPC on %s, HTTP on %s", settings.kcc_grpc_port, settings.http_port)
+
+    async def stop_grpc() -> None:
+        for task in health_tasks:
+            task.cancel()
+        await server.stop(grace=10)  # finish in-flight Submits
+
+    await run_beside_probes(ingestor.app, settings, start_grpc, stop_grpc)
 
 
 def main() -> None:

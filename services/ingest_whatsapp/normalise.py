@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from services.common import codec
+from services.common.meta_messaging import entry_changes
 from services.common.payload import Normalised, PayloadError, epoch, lst, obj, opt_obj, text
 from services.common.pseudonym import Pseudonymizer
 
@@ -75,53 +76,45 @@ def whatsapp_webhook_to_contacts(
         raise PayloadError("object must be 'whatsapp_business_account'")
     result = Normalised()
     received = codec.timestamp(received_at)
-    for e_index, entry in enumerate(lst(payload.get("entry"), "entry")):
-        entry = obj(entry, f"entry[{e_index}]")
-        for c_index, change in enumerate(lst(entry.get("changes"), f"entry[{e_index}].changes")):
-            where = f"entry[{e_index}].changes[{c_index}]"
-            change = obj(change, where)
-            if change.get("field") != "messages":
-                result.ignore(f"field_{change.get('field')}")
+    for where, _, value in entry_changes(lst(payload.get("entry"), "entry"), "messages", result):
+        metadata = obj(value.get("metadata"), f"{where}.metadata")
+        our_number_id = text(metadata.get("phone_number_id"), f"{where}.metadata.phone_number_id")
+        names = {}
+        for contact in lst(value.get("contacts"), f"{where}.contacts"):
+            contact = obj(contact, f"{where}.contacts[]")
+            profile = opt_obj(contact.get("profile"))
+            if contact.get("wa_id") and isinstance(profile.get("name"), str):
+                names[str(contact["wa_id"])] = profile["name"]
+        for status in lst(value.get("statuses"), f"{where}.statuses"):
+            status = obj(status, f"{where}.statuses[]")
+            result.ignore(f"status_{status.get('status', 'unknown')}")
+        for m_index, message in enumerate(lst(value.get("messages"), f"{where}.messages")):
+            m_where = f"{where}.messages[{m_index}]"
+            message = obj(message, m_where)
+            sender = text(message.get("from"), f"{m_where}.from")
+            wamid = text(message.get("id"), f"{m_where}.id")
+            sent_at = codec.timestamp_from_epoch(epoch(message.get("timestamp"), f"{m_where}.timestamp"))
+            try:
+                body, attachments, location = _message_body(message, m_where)
+            except _Unsupported as unsupported:
+                result.ignore(f"type_{unsupported}")
                 continue
-            value = obj(change.get("value"), f"{where}.value")
-            metadata = obj(value.get("metadata"), f"{where}.value.metadata")
-            our_number_id = text(metadata.get("phone_number_id"), f"{where}.value.metadata.phone_number_id")
-            names = {}
-            for contact in lst(value.get("contacts"), f"{where}.value.contacts"):
-                contact = obj(contact, f"{where}.value.contacts[]")
-                profile = opt_obj(contact.get("profile"))
-                if contact.get("wa_id") and isinstance(profile.get("name"), str):
-                    names[str(contact["wa_id"])] = profile["name"]
-            for status in lst(value.get("statuses"), f"{where}.value.statuses"):
-                status = obj(status, f"{where}.value.statuses[]")
-                result.ignore(f"status_{status.get('status', 'unknown')}")
-            for m_index, message in enumerate(lst(value.get("messages"), f"{where}.value.messages")):
-                m_where = f"{where}.value.messages[{m_index}]"
-                message = obj(message, m_where)
-                sender = text(message.get("from"), f"{m_where}.from")
-                wamid = text(message.get("id"), f"{m_where}.id")
-                sent_at = codec.timestamp_from_epoch(epoch(message.get("timestamp"), f"{m_where}.timestamp"))
-                try:
-                    body, attachments, location = _message_body(message, m_where)
-                except _Unsupported as unsupported:
-                    result.ignore(f"type_{unsupported}")
-                    continue
-                context = opt_obj(message.get("context"))
-                contact = codec.ContactMessage(
-                    id=codec.message_id(CHANNEL, wamid),
-                    channel=CHANNEL,
-                    channel_message_id=wamid,
-                    conversation_id="wa-" + pseudonymizer.pseudonym("whatsapp-conversation", sender, our_number_id),
-                    received_at=received,
-                    sent_at=sent_at,
-                    author_id=pseudonymizer.pseudonym("phone", sender),
-                    display_name=names.get(sender, ""),
-                    text=body,
-                    attachments=attachments,
-                    in_reply_to=str(context.get("id", "")),
-                    metadata={"type": str(message.get("type"))},
-                )
-                if location is not None:
-                    contact.location.CopyFrom(location)
-                result.messages.append(contact)
+            context = opt_obj(message.get("context"))
+            contact = codec.ContactMessage(
+                id=codec.message_id(CHANNEL, wamid),
+                channel=CHANNEL,
+                channel_message_id=wamid,
+                conversation_id="wa-" + pseudonymizer.pseudonym("whatsapp-conversation", sender, our_number_id),
+                received_at=received,
+                sent_at=sent_at,
+                author_id=pseudonymizer.pseudonym("phone", sender),
+                display_name=names.get(sender, ""),
+                text=body,
+                attachments=attachments,
+                in_reply_to=str(context.get("id", "")),
+                metadata={"type": str(message.get("type"))},
+            )
+            if location is not None:
+                contact.location.CopyFrom(location)
+            result.messages.append(contact)
     return result
