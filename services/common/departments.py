@@ -25,6 +25,18 @@ class Department:
     rules: tuple[Rule, ...]
 
 
+@dataclass(frozen=True)
+class UrgencyTerms:
+    urgent: tuple[str, ...] = ()
+    high: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoutingConfig:
+    departments: tuple[Department, ...]
+    urgency: UrgencyTerms
+
+
 class DepartmentConfigError(ValueError):
     pass
 
@@ -68,3 +80,24 @@ def parse_departments(document: object) -> tuple[Department, ...]:
 def load_departments(path: Path) -> tuple[Department, ...]:
     with open(path, encoding="utf-8") as handle:
         return parse_departments(yaml.safe_load(handle))
+
+
+def parse_urgency(document: object) -> UrgencyTerms:
+    raw = document.get("urgency") if isinstance(document, dict) else None
+    if raw is None:
+        return UrgencyTerms()
+    if not isinstance(raw, dict):
+        raise DepartmentConfigError("urgency must be a mapping with 'urgent' and 'high' lists")
+    levels = {}
+    for level in ("urgent", "high"):
+        terms = raw.get(level) or []
+        if not isinstance(terms, list) or not all(isinstance(t, str) and t.strip() for t in terms):
+            raise DepartmentConfigError(f"urgency.{level} must be a list of terms")
+        levels[level] = tuple(t.strip() for t in terms)
+    return UrgencyTerms(**levels)
+
+
+def load_routing_config(path: Path) -> RoutingConfig:
+    with open(path, encoding="utf-8") as handle:
+        document = yaml.safe_load(handle)
+    return RoutingConfig(parse_departments(document), parse_urgency(document))
