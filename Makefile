@@ -8,7 +8,10 @@ STAMP := $(VENV)/.installed
 PROTO_SRC := $(shell find protos -name '*.proto')
 GEN_DIR := services/common/generated
 
-.PHONY: venv proto run test test-unit test-integration bench topics clean
+MODEL := build/model/classifier.joblib
+MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml services/router/classifier.py services/router/training/train.py
+
+.PHONY: venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
 
 venv: $(STAMP)
 
@@ -24,23 +27,41 @@ proto: $(STAMP)
 	@$(PY) -m services.common.protogen $(GEN_DIR)
 
 ## The whole system on embedded defaults: Tansu broker, Redis, every service, demo traffic.
-run: $(STAMP)
+run: $(STAMP) $(MODEL)
 	@$(PY) -m services.devstack
 
 ## All tests, including integration tests against a real broker and Redis that the fixtures start.
-test: $(STAMP)
+test: $(STAMP) $(MODEL)
 	@$(PY) -m pytest -q
 
 test-unit: $(STAMP)
 	@$(PY) -m pytest -q -m "not integration"
 
 ## Pipeline throughput and latency against a bare relay, on the embedded broker.
-bench: $(STAMP)
+bench: $(STAMP) $(MODEL)
 	@$(PY) -m services.bench
 
 ## Create the topics on KAFKA_BOOTSTRAP_SERVERS (idempotent).
 topics: $(STAMP)
 	@$(PY) -m services.common.topics
+
+## The classifier, trained (seeded) on the corpus's training split.
+model: $(MODEL)
+
+$(MODEL): $(STAMP) $(MODEL_INPUTS)
+	@$(PY) -m services.router.training.train $(MODEL)
+
+## Regenerate the labelled corpus from services/router/training/situations.yaml (commit the result).
+corpus: $(STAMP)
+	@$(PY) -m services.router.training.generate_corpus
+
+## Per-department precision/recall/F1, macro-F1, triage rate, routed accuracy, confusion matrix, masking.
+evaluate: $(STAMP) $(MODEL)
+	@$(PY) -m services.router.training.evaluate $(MODEL)
+
+## JSON lines on stdin ({"id","text","channel"}) → one decision per line on stdout. Use `make -s classify`.
+classify: $(STAMP) $(MODEL)
+	@$(PY) -m services.router.classify
 
 clean:
 	rm -rf $(VENV) .pytest_cache

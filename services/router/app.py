@@ -8,13 +8,15 @@ from datetime import datetime, timezone
 
 import faust
 from prometheus_client import Counter, Histogram
+from redis.asyncio import Redis
 
 from services.common import codec, topics
-from services.common.departments import load_departments
 from services.common.settings import RouterSettings
 from services.common.stream import create_stream_app
-from services.router.decision import Decider, RuleDecider
-from services.router.routing import SourceRecord, route_record
+from services.router.decision import Decider, UrgencyRater
+from services.router.memory import ConversationMemory
+from services.router.routing import RoutingContext, SourceRecord, route_records
+from services.router.wiring import build_decider
 
 ROUTED = Counter(
     "contact_router_messages_total",
@@ -31,9 +33,11 @@ BATCH_SECONDS = Histogram(
 )
 
 
-def create_app(settings: RouterSettings, decider: Decider | None = None) -> faust.App:
-    departments = load_departments(settings.departments_file)
-    decider = decider or RuleDecider(departments, settings.triage_threshold)
+def create_app(
+    settings: RouterSettings, decider: Decider | None = None, urgency: UrgencyRater | None = None
+) -> faust.App:
+    if decider is None:
+        decider, urgency = build_decider(settings)
     app = create_stream_app(
         "gemeente-router",
         settings,
@@ -42,6 +46,8 @@ def create_app(settings: RouterSettings, decider: Decider | None = None) -> faus
         data_dir=settings.router_data_dir,
     )
     inbound = app.topic(topics.INBOUND, key_type=bytes, value_type=bytes)
+    redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    memory = ConversationMemory(redis, settings.sticky_ttl_seconds)
 
     @app.agent(inbound)
     async def route_inbound(stream: faust.StreamT) -> None:
@@ -49,21 +55,22 @@ def create_app(settings: RouterSettings, decider: Decider | None = None) -> faus
         # was acknowledged by Kafka before the inbound offsets can be committed (at-least-once).
         async for events in stream.take_events(settings.router_batch_size, within=settings.router_batch_seconds):
             started = asyncio.get_running_loop().time()
-            now = codec.timestamp(datetime.now(timezone.utc))
+            records = [
+                SourceRecord(e.message.topic, e.message.partition, e.message.offset, e.message.key, e.message.value)
+                for e in events
+            ]
+            earlier = await memory.departments(
+                e.message.key.decode("utf-8", "replace") for e in events if e.message.key
+            )
+            context = RoutingContext(decider, urgency, earlier, settings.sticky_switch_confidence)
+            outcomes = route_records(records, context, codec.timestamp(datetime.now(timezone.utc)))
             pending = []
             tally: Tally[tuple[str, str, str]] = Tally()
-            for event in events:
-                source = event.message
-                outcome = route_record(
-                    SourceRecord(source.topic, source.partition, source.offset, source.key, source.value),
-                    decider,
-                    now,
-                )
-                pending.append(
-                    await app.producer.send(outcome.topic, outcome.key, outcome.value, None, None, None)
-                )
+            for outcome in outcomes:
+                pending.append(await app.producer.send(outcome.topic, outcome.key, outcome.value, None, None, None))
                 tally[outcome.destination, outcome.method, outcome.channel] += 1
             await asyncio.gather(*pending)
+            await memory.remember({o.conversation_id: o.department for o in outcomes if o.department})
             for labels, count in tally.items():
                 ROUTED.labels(*labels).inc(count)
             BATCH_SIZE.observe(len(events))

@@ -1,20 +1,27 @@
-"""How a department is chosen. Pure: text in, RoutingDecision out.
+"""How a department is chosen. Pure: messages in, RoutingDecisions out.
 
-`Decider` is the one interface the router depends on; `RuleDecider` decides from the weighted terms
-in the departments file. The trained classifier will be another Decider behind the same interface.
+`Decider` is the interface the router depends on. `RuleDecider` decides from the weighted terms in the
+departments file; `ModelDecider` lets a decisive rule decide and the trained classifier otherwise,
+sends what it is unsure of to triage with the top suggestions, and says which words drove it.
+`follow_conversation` keeps follow-ups with the department of their conversation.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from services.common import codec
-from services.common.departments import Department
+from services.common.departments import Department, UrgencyTerms
+
+if TYPE_CHECKING:
+    from services.router.classifier import TextClassifier
 
 _NON_WORD = re.compile(r"[^a-z0-9@#]+")
+Method = codec.RoutingMethod
+Priority = codec.Priority
 
 
 def normalise_text(text: str) -> str:
@@ -26,11 +33,66 @@ def normalise_text(text: str) -> str:
 
 
 class Decider(Protocol):
-    def decide(self, message: codec.ContactMessage) -> codec.RoutingDecision: ...
+    def decide_batch(self, messages: Sequence[codec.ContactMessage]) -> list[codec.RoutingDecision]: ...
+
+
+class TermMatcher:
+    """Weighted terms, each owned by one or more keys; a term matches at the start of a word
+    ("container" also matches "containers"), and each distinct term counts once per text."""
+
+    def __init__(self, owned_terms: Iterable[tuple[str, str, float]]) -> None:
+        weights: dict[str, dict[str, float]] = {}
+        for owner, raw_term, weight in owned_terms:
+            # "id-kaart" and "id kaart" are one term after normalisation: count it once.
+            term = normalise_text(raw_term).strip()
+            owners = weights.setdefault(term, {})
+            owners[owner] = max(owners.get(owner, 0.0), weight)
+        self._owners = {term: sorted(owners.items()) for term, owners in weights.items()}
+        # Longest terms first, so "ondergrondse container" wins over "container" at the same place.
+        alternatives = sorted(self._owners, key=len, reverse=True)
+        self._pattern = re.compile(r"(?<= )(" + "|".join(re.escape(t) for t in alternatives) + ")") if alternatives else None
+
+    def scores(self, text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """Weight per owner and the terms that gave it."""
+        scores: dict[str, float] = {}
+        terms: dict[str, list[str]] = {}
+        if self._pattern is None:
+            return scores, terms
+        seen: set[str] = set()
+        for match in self._pattern.finditer(normalise_text(text)):
+            term = match.group(1)
+            if term in seen:
+                continue
+            seen.add(term)
+            for owner, weight in self._owners[term]:
+                scores[owner] = scores.get(owner, 0.0) + weight
+                terms.setdefault(owner, []).append(term)
+        return scores, terms
+
+
+class UrgencyRater:
+    """Priority from the urgency terms of the departments file (gaslucht, omgevallen boom, ...)."""
+
+    def __init__(self, urgency: UrgencyTerms) -> None:
+        self._matcher = TermMatcher(
+            [("urgent", t, 1.0) for t in urgency.urgent] + [("high", t, 1.0) for t in urgency.high]
+        )
+
+    def rate(self, text: str) -> tuple[int, list[str]]:
+        _, terms = self._matcher.scores(text)
+        if "urgent" in terms:
+            return Priority.PRIORITY_URGENT, [f"spoed: '{t}'" for t in terms["urgent"]]
+        if "high" in terms:
+            return Priority.PRIORITY_HIGH, [f"hoge prioriteit: '{t}'" for t in terms["high"]]
+        return Priority.PRIORITY_NORMAL, []
+
+
+def message_text(message: codec.ContactMessage) -> str:
+    return f"{message.subject}\n{message.text}" if message.subject else message.text
 
 
 class RuleDecider:
-    """Weighted terms per department; a term matches at the start of a word ("container" ⊂ "containers").
+    """Weighted terms per department.
 
     confidence = share of the best department in all matched weight × saturation of its weight, so one
     weak word, or two departments equally hit, stays below the triage threshold.
@@ -39,46 +101,22 @@ class RuleDecider:
     def __init__(self, departments: Sequence[Department], triage_threshold: float, saturation: float = 2.0):
         self.threshold = triage_threshold
         self.saturation = saturation
-        weights: dict[str, dict[str, float]] = {}
-        for department in departments:
-            for rule in department.rules:
-                # "id-kaart" and "id kaart" are one term after normalisation: count it once.
-                term = normalise_text(rule.term).strip()
-                owners = weights.setdefault(term, {})
-                owners[department.id] = max(owners.get(department.id, 0.0), rule.weight)
-        self._term_owner = {term: sorted(owners.items()) for term, owners in weights.items()}
-        # Longest terms first, so "ondergrondse container" wins over "container" at the same place.
-        alternatives = sorted(self._term_owner, key=len, reverse=True)
-        self._pattern = re.compile(r"(?<= )(" + "|".join(re.escape(t) for t in alternatives) + ")")
+        self._matcher = TermMatcher((d.id, r.term, r.weight) for d in departments for r in d.rules)
 
     def scores(self, text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
-        """Weight per department and the terms that gave it, each distinct term counted once."""
-        scores: dict[str, float] = {}
-        terms: dict[str, list[str]] = {}
-        seen: set[str] = set()
-        for match in self._pattern.finditer(normalise_text(text)):
-            term = match.group(1)
-            if term in seen:
-                continue
-            seen.add(term)
-            for department_id, weight in self._term_owner[term]:
-                scores[department_id] = scores.get(department_id, 0.0) + weight
-                terms.setdefault(department_id, []).append(term)
-        return scores, terms
+        return self._matcher.scores(text)
+
+    def decide_batch(self, messages: Sequence[codec.ContactMessage]) -> list[codec.RoutingDecision]:
+        return [self.decide(m) for m in messages]
 
     def decide(self, message: codec.ContactMessage) -> codec.RoutingDecision:
-        scores, terms = self.scores(f"{message.subject}\n{message.text}")
+        scores, terms = self.scores(message_text(message))
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         total = sum(scores.values())
-        candidates = [
-            codec.DepartmentScore(department=d, score=round(s / total, 4)) for d, s in ranked[:3]
-        ]
+        candidates = [codec.DepartmentScore(department=d, score=round(s / total, 4)) for d, s in ranked[:3]]
         if not ranked:
             return codec.RoutingDecision(
-                triage=True,
-                method=codec.RoutingMethod.ROUTING_METHOD_NONE,
-                priority=codec.Priority.PRIORITY_NORMAL,
-                reasons=["geen enkele regel herkend"],
+                triage=True, method=Method.ROUTING_METHOD_NONE, reasons=["geen enkele regel herkend"]
             )
         best, best_score = ranked[0]
         confidence = (best_score / total) * (best_score / (best_score + self.saturation))
@@ -88,16 +126,99 @@ class RuleDecider:
             return codec.RoutingDecision(
                 triage=True,
                 confidence=confidence,
-                method=codec.RoutingMethod.ROUTING_METHOD_NONE,
-                priority=codec.Priority.PRIORITY_NORMAL,
+                method=Method.ROUTING_METHOD_NONE,
                 candidates=candidates,
                 reasons=[f"te onzeker ({confidence:.2f} < {self.threshold:.2f}){runner_up}", *reasons],
             )
         return codec.RoutingDecision(
-            department=best,
-            confidence=confidence,
-            method=codec.RoutingMethod.ROUTING_METHOD_RULE,
-            priority=codec.Priority.PRIORITY_NORMAL,
-            candidates=candidates,
+            department=best, confidence=confidence, method=Method.ROUTING_METHOD_RULE, candidates=candidates,
             reasons=reasons,
         )
+
+
+class ModelDecider:
+    """A decisive rule hit decides; otherwise the classifier, with triage below its threshold."""
+
+    def __init__(
+        self,
+        classifier: TextClassifier,
+        rules: RuleDecider,
+        threshold: float | None = None,
+        rule_decides_at: float = 0.75,
+    ) -> None:
+        self.classifier = classifier
+        self.rules = rules
+        self.threshold = classifier.threshold if threshold is None else threshold
+        self.rule_decides_at = rule_decides_at
+
+    def decide_batch(self, messages: Sequence[codec.ContactMessage]) -> list[codec.RoutingDecision]:
+        if not messages:
+            return []
+        from services.router.classifier import NO_DEPARTMENT
+
+        texts = [message_text(m) for m in messages]
+        probabilities = self.classifier.probabilities(texts)
+        labels = self.classifier.labels
+        decisions = []
+        for text, row, message in zip(texts, probabilities, messages):
+            ranked = sorted(zip(labels, row), key=lambda item: -item[1])
+            candidates = [
+                codec.DepartmentScore(department=label, score=round(float(p), 4))
+                for label, p in ranked
+                if label != NO_DEPARTMENT
+            ][:3]
+            rule = self.rules.decide(message)
+            if not rule.triage and rule.confidence >= self.rule_decides_at:
+                decisions.append(codec.RoutingDecision(
+                    department=rule.department, confidence=rule.confidence, method=Method.ROUTING_METHOD_RULE,
+                    candidates=candidates, reasons=list(rule.reasons),
+                ))
+                continue
+            best, confidence = ranked[0][0], float(ranked[0][1])
+            if best == NO_DEPARTMENT:
+                decisions.append(codec.RoutingDecision(
+                    triage=True, confidence=confidence, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
+                    reasons=[f"model: geen afdeling herkend ({confidence:.2f})"],
+                ))
+                continue
+            words = ", ".join(f"'{w.replace('_', ' ')}'" for w, _ in self.classifier.top_words(text, best))
+            because = f"model: {words or 'tekst'} → {best} ({confidence:.2f})"
+            if confidence < self.threshold:
+                decisions.append(codec.RoutingDecision(
+                    triage=True, confidence=confidence, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
+                    reasons=[f"te onzeker ({confidence:.2f} < {self.threshold:.2f})", because],
+                ))
+                continue
+            decisions.append(codec.RoutingDecision(
+                department=best, confidence=confidence, method=Method.ROUTING_METHOD_MODEL, candidates=candidates,
+                reasons=[because],
+            ))
+        return decisions
+
+
+def follow_conversation(
+    decision: codec.RoutingDecision, earlier_department: str | None, switch_at: float
+) -> codec.RoutingDecision:
+    """A follow-up stays with its conversation's department unless it is clearly about another one."""
+    if not earlier_department:
+        return decision
+    if not decision.triage and decision.department == earlier_department:
+        decision.reasons.append(f"vervolg in gesprek met {earlier_department}")
+        return decision
+    if not decision.triage and decision.confidence >= switch_at:
+        decision.reasons.insert(0, f"ander onderwerp: eerder {earlier_department}, nu duidelijk {decision.department}")
+        return decision
+    sticky = codec.RoutingDecision(
+        department=earlier_department,
+        confidence=max(decision.confidence, switch_at),
+        method=Method.ROUTING_METHOD_STICKY,
+        candidates=decision.candidates,
+        priority=decision.priority,
+        reasons=[f"vervolg in gesprek, eerder naar {earlier_department}", *decision.reasons],
+    )
+    return sticky
+
+
+def remembered_departments(decisions: Mapping[str, codec.RoutingDecision]) -> dict[str, str]:
+    """conversation id → department to remember; triage decisions leave the memory as it was."""
+    return {conversation: d.department for conversation, d in decisions.items() if not d.triage and d.department}

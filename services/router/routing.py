@@ -1,14 +1,22 @@
-"""One inbound record → one output record. Pure: the caller supplies the clock and does the I/O."""
+"""A batch of inbound records → output records. Pure: the caller supplies the clock, the conversation
+memory it read, and does the I/O.
+
+For each record: decode (or dead-letter), decide (in one classifier call for the batch), keep a
+follow-up with its conversation's department, rate urgency, detect the language, and mask personal
+data in the text before it goes to a department or triage topic. contact.inbound keeps the original.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.common import codec, topics
-from services.router.decision import Decider
+from services.router.decision import Decider, UrgencyRater, follow_conversation, message_text
+from services.router.language import detect_language
+from services.router.privacy import mask_personal_data
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,8 @@ class Outcome:
     destination: str
     method: str
     channel: str
+    conversation_id: str = ""
+    department: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,18 @@ class SourceRecord:
     offset: int
     key: bytes | None
     value: bytes
+
+
+@dataclass
+class RoutingContext:
+    """What routing needs besides the records: the decider, urgency terms and the conversation memory."""
+
+    decider: Decider
+    urgency: UrgencyRater | None = None
+    # conversation id → department it was routed to before (read by the caller for this batch).
+    earlier: Mapping[str, str] = field(default_factory=dict)
+    # A follow-up changes department only when the new decision is at least this sure.
+    switch_at: float = 0.9
 
 
 def dead_letter(record: SourceRecord, stage: str, error: str, failed_at: Timestamp) -> Outcome:
@@ -45,22 +67,19 @@ def dead_letter(record: SourceRecord, stage: str, error: str, failed_at: Timesta
     return Outcome(topics.DEADLETTER, record.key or b"", letter.SerializeToString(), "deadletter", stage, "unknown")
 
 
-def route_record(record: SourceRecord, decider: Decider, now: datetime | Timestamp) -> Outcome:
-    """Decode, decide, wrap; anything undecodable or a decider failure becomes a dead letter.
+def prepare(message: codec.ContactMessage) -> codec.ContactMessage:
+    """The copy that leaves contact.inbound: personal data masked, language set."""
+    outgoing = codec.ContactMessage()
+    outgoing.CopyFrom(message)
+    outgoing.text = mask_personal_data(message.text).text
+    outgoing.subject = mask_personal_data(message.subject).text
+    if not outgoing.language:
+        outgoing.language = detect_language(outgoing.text)
+    return outgoing
 
-    `now` may be a ready Timestamp, so a batch converts its clock reading once.
-    """
-    routed_at = now if isinstance(now, Timestamp) else codec.timestamp(now)
-    try:
-        message = codec.decode_valid_contact(record.value)
-    except codec.UndecodableRecord as exc:
-        return dead_letter(record, "router.decode", str(exc), routed_at)
-    try:
-        decision = decider.decide(message)
-    except Exception as exc:  # noqa: BLE001 - one bad message must not stop the stream
-        # The type only: an exception message could quote the citizen's text.
-        return dead_letter(record, "router.decide", f"decider raised {type(exc).__name__}", routed_at)
-    routed = codec.RoutedMessage(message=message, decision=decision, routed_at=routed_at)
+
+def routed_outcome(message: codec.ContactMessage, decision: codec.RoutingDecision, now: Timestamp) -> Outcome:
+    routed = codec.RoutedMessage(message=message, decision=decision, routed_at=now)
     if decision.triage or not decision.department:
         topic, destination = topics.TRIAGE, "triage"
     else:
@@ -72,4 +91,43 @@ def route_record(record: SourceRecord, decider: Decider, now: datetime | Timesta
         destination=destination,
         method=codec.method_label(decision.method),
         channel=codec.channel_label(message.channel),
+        conversation_id=message.conversation_id,
+        department=decision.department if not decision.triage else "",
     )
+
+
+def route_records(records: Sequence[SourceRecord], context: RoutingContext, now: Timestamp) -> list[Outcome]:
+    """Outcomes in the order of the records; anything undecodable or undecidable is a dead letter."""
+    outcomes: list[Outcome | None] = [None] * len(records)
+    decodable: list[tuple[int, codec.ContactMessage]] = []
+    for index, record in enumerate(records):
+        try:
+            decodable.append((index, prepare(codec.decode_valid_contact(record.value))))
+        except codec.UndecodableRecord as exc:
+            outcomes[index] = dead_letter(record, "router.decode", str(exc), now)
+    try:
+        decisions = context.decider.decide_batch([m for _, m in decodable])
+    except Exception:  # noqa: BLE001 - fall back to one by one, so one bad message cannot stop the batch
+        decisions = []
+        for _, message in decodable:
+            try:
+                decisions.append(context.decider.decide_batch([message])[0])
+            except Exception as exc:  # noqa: BLE001
+                # The type only: an exception message could quote the citizen's text.
+                decisions.append(type(exc).__name__)
+    # Within a batch, a conversation's earlier message counts as "before" for its later ones.
+    earlier = dict(context.earlier)
+    for (index, message), decision in zip(decodable, decisions):
+        if isinstance(decision, str):
+            outcomes[index] = dead_letter(records[index], "router.decide", f"decider raised {decision}", now)
+            continue
+        decision = follow_conversation(decision, earlier.get(message.conversation_id), context.switch_at)
+        if context.urgency is not None:
+            decision.priority, urgency_reasons = context.urgency.rate(message_text(message))
+            decision.reasons.extend(urgency_reasons)
+        else:
+            decision.priority = codec.Priority.PRIORITY_NORMAL
+        if not decision.triage and decision.department:
+            earlier[message.conversation_id] = decision.department
+        outcomes[index] = routed_outcome(message, decision, now)
+    return [o for o in outcomes if o is not None]

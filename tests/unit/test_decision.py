@@ -44,7 +44,7 @@ def test_clear_messages_are_routed_by_rule(text, department):
     "text",
     [
         "Bedankt voor de snelle hulp!",
-        "Ik heb een vraag over de hondenbelasting",
+        "Ik heb een vraag over de bibliotheek",
         "",
     ],
 )

@@ -1,0 +1,51 @@
+"""Conversation memory in Redis: which department a conversation went to, for follow-ups."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+
+from prometheus_client import Counter
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+log = logging.getLogger(__name__)
+MEMORY_UNAVAILABLE = Counter(
+    "contact_router_memory_unavailable_total",
+    "Batches routed without conversation memory because Redis was unreachable (no stickiness for them).",
+)
+
+
+class ConversationMemory:
+    def __init__(self, redis: Redis, ttl_seconds: int, prefix: str = "conversation") -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+        self._prefix = prefix
+
+    def _key(self, conversation_id: str) -> str:
+        return f"{self._prefix}:{conversation_id}:department"
+
+    async def departments(self, conversation_ids: Iterable[str]) -> dict[str, str]:
+        ids = list(dict.fromkeys(i for i in conversation_ids if i))
+        if not ids:
+            return {}
+        try:
+            values = await self._redis.mget([self._key(i) for i in ids])
+        except RedisError:
+            # Degrade, never stop: without memory a follow-up is routed on its own text.
+            MEMORY_UNAVAILABLE.inc()
+            log.warning("Redis unreachable: routing %d conversation(s) without memory", len(ids))
+            return {}
+        return {i: v.decode() for i, v in zip(ids, values) if v is not None}
+
+    async def remember(self, departments: Mapping[str, str]) -> None:
+        if not departments:
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for conversation_id, department in departments.items():
+                    pipe.set(self._key(conversation_id), department, ex=self._ttl)
+                await pipe.execute()
+        except RedisError:
+            MEMORY_UNAVAILABLE.inc()
+            log.warning("Redis unreachable: %d conversation department(s) not remembered", len(departments))

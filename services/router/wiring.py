@@ -1,0 +1,24 @@
+"""Builds the router's decider from its settings: the trained model with the rules, or rules only."""
+
+from __future__ import annotations
+
+from services.common.departments import load_routing_config
+from services.common.settings import RouterSettings
+from services.router.classifier import TextClassifier
+from services.router.decision import Decider, ModelDecider, RuleDecider, UrgencyRater
+
+
+class ModelMissing(RuntimeError):
+    pass
+
+
+def build_decider(settings: RouterSettings) -> tuple[Decider, UrgencyRater]:
+    config = load_routing_config(settings.departments_file)
+    rules = RuleDecider(config.departments, settings.rule_triage_threshold)
+    urgency = UrgencyRater(config.urgency)
+    if settings.router_decider == "rules":
+        return rules, urgency
+    if not settings.router_model_file.exists():
+        raise ModelMissing(f"no classifier at {settings.router_model_file}: run `make model`")
+    classifier = TextClassifier.load(settings.router_model_file)
+    return ModelDecider(classifier, rules, threshold=settings.triage_threshold), urgency

@@ -1,0 +1,74 @@
+"""The trained classifier and the model decider, on a model trained by the fixture from the corpus."""
+
+from pathlib import Path
+
+import pytest
+
+from services.common import codec
+from services.common.departments import load_routing_config
+from services.common.settings import DEFAULT_DEPARTMENTS_FILE
+from services.router.classifier import TextClassifier
+from services.router.decision import ModelDecider, RuleDecider
+from services.router.training.evaluate import evaluate
+from services.router.training.train import train
+
+CONFIG = load_routing_config(DEFAULT_DEPARTMENTS_FILE)
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("model") / "classifier.joblib"
+    train().save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def decider(model_path) -> ModelDecider:
+    return ModelDecider(TextClassifier.load(model_path), RuleDecider(CONFIG.departments, 0.5))
+
+
+def decide(decider, text):
+    return decider.decide_batch([codec.ContactMessage(text=text)])[0]
+
+
+def test_threshold_was_chosen_at_training(model_path):
+    classifier = TextClassifier.load(model_path)
+    assert 0.2 <= classifier.threshold <= 0.95
+    assert classifier.metadata["train_messages"] > 1500
+    assert "geen" in classifier.labels and "burgerzaken" in classifier.labels
+
+
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        ("mn kliko is weer nie geleegd!!", "afval"),
+        ("Geachte heer/mevrouw, ik wil graag bezwaar maken tegen de WOZ-beschikking. Met vriendelijke groet", "belastingen"),
+        ("Burger belt ivm pp verlopen, wil afspr.", "burgerzaken"),
+        ("my passport expired, how do I get a new one", "burgerzaken"),
+    ],
+)
+def test_clear_messages_are_routed(decider, text, department):
+    decision = decide(decider, text)
+    assert not decision.triage, decision
+    assert decision.department == department
+    assert decision.reasons
+
+
+def test_the_model_says_which_words_drove_it(decider):
+    decision = decide(decider, "Het gras in het plantsoen wordt nooit gemaaid en het onkruid groeit hoog")
+    assert decision.department == "openbare_ruimte"
+    assert any("plantsoen" in reason or "onkruid" in reason for reason in decision.reasons)
+
+
+def test_a_message_for_no_department_goes_to_triage_with_suggestions(decider):
+    decision = decide(decider, "Bedankt voor de snelle hulp gisteren!")
+    assert decision.triage
+    assert len(decision.candidates) == 3 and all(c.department != "geen" for c in decision.candidates)
+
+
+def test_evaluation_on_the_held_out_situations(model_path):
+    result = evaluate(model_path)
+    # Regression guards on unseen situations; the README records the measured figures.
+    assert result["routed_accuracy"] >= 0.95, result
+    assert result["macro_f1"] >= 0.80, result
+    assert result["test_messages"] >= 400
