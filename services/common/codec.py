@@ -9,6 +9,7 @@ from google.protobuf.message import DecodeError
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gemeente.contact.v1 import contact_pb2 as pb
+from gemeente.contact.v1 import routing_pb2
 
 ContactMessage = pb.ContactMessage
 RoutedMessage = pb.RoutedMessage
@@ -20,6 +21,7 @@ DepartmentScore = pb.DepartmentScore
 Channel = pb.Channel
 RoutingMethod = pb.RoutingMethod
 Priority = pb.Priority
+Correction = routing_pb2.Correction
 
 # Fixed namespace: our message id is uuid5(namespace, "<channel>:<channel message id>"), so a
 # redelivered webhook yields the same id in every replica, and downstream can deduplicate on it.

@@ -167,6 +167,10 @@ class RouterSettings(CommonSettings):
     sticky_switch_confidence: float = Field(
         0.9, ge=0, le=1, description="A follow-up leaves its conversation's department only when this sure of another."
     )
+    router_grpc_port: int = Field(50052, description="Router's gRPC port (RoutingService: Classify, Reroute).")
+    routed_retention_seconds: int = Field(
+        30 * 24 * 3600, ge=3600, description="How long a routed message can still be rerouted by staff."
+    )
     sticky_ttl_seconds: int = Field(
         14 * 24 * 3600, ge=60, description="How long a conversation's department is remembered."
     )

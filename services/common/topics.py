@@ -14,6 +14,7 @@ from services.common.settings import CommonSettings
 INBOUND = "contact.inbound"
 TRIAGE = "contact.triage"
 DEADLETTER = "contact.deadletter"
+CORRECTIONS = "contact.corrections"
 ROUTED_PREFIX = "contact.routed."
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,7 @@ def department_of_topic(topic: str) -> str | None:
 
 
 def all_topics(departments: Iterable[Department]) -> list[str]:
-    return [INBOUND, TRIAGE, DEADLETTER, *(routed_topic(d.id) for d in departments)]
+    return [INBOUND, TRIAGE, DEADLETTER, CORRECTIONS, *(routed_topic(d.id) for d in departments)]
 
 
 def create_topics(bootstrap_servers: str, names: Iterable[str], partitions: int, replication_factor: int) -> list[str]:

@@ -7,14 +7,18 @@ from collections import Counter as Tally
 from datetime import datetime, timezone
 
 import faust
+from grpc_health.v1 import health_pb2
+from mode import Service
 from prometheus_client import Counter, Histogram
 from redis.asyncio import Redis
 
 from services.common import codec, topics
 from services.common.settings import RouterSettings
 from services.common.stream import create_stream_app
+from services.common.departments import load_routing_config
+from services.router.api import SERVICE_NAME, RoutingServicer, create_grpc_server
 from services.router.decision import Decider, UrgencyRater
-from services.router.memory import ConversationMemory
+from services.router.memory import ConversationMemory, RoutedStore
 from services.router.routing import RoutingContext, SourceRecord, route_records
 from services.router.wiring import build_decider
 
@@ -48,6 +52,31 @@ def create_app(
     inbound = app.topic(topics.INBOUND, key_type=bytes, value_type=bytes)
     redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
     memory = ConversationMemory(redis, settings.sticky_ttl_seconds)
+    store = RoutedStore(redis, settings.routed_retention_seconds)
+
+    async def publish(topic: str, key: bytes, value: bytes) -> None:
+        await (await app.producer.send(topic, key, value, None, None, None))
+
+    servicer = RoutingServicer(
+        RoutingContext(decider, urgency, {}, settings.sticky_switch_confidence),
+        frozenset(d.id for d in load_routing_config(settings.departments_file).departments),
+        store,
+        memory,
+        publish,
+    )
+
+    @app.service
+    class RoutingApi(Service):
+        """The gRPC RoutingService inside the worker: it shares the loaded model and the producer."""
+
+        async def on_start(self) -> None:
+            self.server = create_grpc_server(servicer, f"{settings.router_host}:{settings.router_grpc_port}")
+            await self.server.start()
+            for name in ("", SERVICE_NAME):
+                await self.server.health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+        async def on_stop(self) -> None:
+            await self.server.stop(grace=5)
 
     @app.agent(inbound)
     async def route_inbound(stream: faust.StreamT) -> None:
@@ -71,6 +100,7 @@ def create_app(
                 tally[outcome.destination, outcome.method, outcome.channel] += 1
             await asyncio.gather(*pending)
             await memory.remember({o.conversation_id: o.department for o in outcomes if o.department})
+            await store.keep({o.message_id: o.value for o in outcomes if o.message_id})
             for labels, count in tally.items():
                 ROUTED.labels(*labels).inc(count)
             BATCH_SIZE.observe(len(events))

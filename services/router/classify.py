@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 import sys
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from services.common import codec
-from services.router.routing import RoutingContext, SourceRecord, route_records
+from services.router.routing import RoutingContext, decide_text
 from services.router.wiring import build_decider
 from services.common.settings import RouterSettings
 
@@ -23,23 +21,17 @@ def main() -> None:
     settings = RouterSettings()
     decider, urgency = build_decider(settings)
     context = RoutingContext(decider=decider, urgency=urgency)
-    now = Timestamp()
-    now.GetCurrentTime()
     for line_number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            text = item["text"]
+            text = str(item["text"])
         except (json.JSONDecodeError, KeyError, TypeError):
             print(f"line {line_number}: expected a JSON object with 'text'", file=sys.stderr)
             sys.exit(2)
-        message = codec.ContactMessage(
-            id=str(item.get("id", line_number)), channel=CHANNELS.get(str(item.get("channel", "")), codec.Channel.CHANNEL_WEBFORM),
-            conversation_id=f"classify-{line_number}", text=str(text), received_at=now,
-        )
-        [outcome] = route_records([SourceRecord("stdin", 0, line_number, None, message.SerializeToString())], context, now)
-        decision = codec.decode_routed(outcome.value).decision
+        channel = CHANNELS.get(str(item.get("channel", "")), codec.Channel.CHANNEL_WEBFORM)
+        decision = decide_text(context, text, str(item.get("subject", "")), channel).decision
         print(json.dumps({
             "id": item.get("id"),
             "department": "triage" if decision.triage else decision.department,

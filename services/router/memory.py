@@ -49,3 +49,27 @@ class ConversationMemory:
         except RedisError:
             MEMORY_UNAVAILABLE.inc()
             log.warning("Redis unreachable: %d conversation department(s) not remembered", len(departments))
+
+
+class RoutedStore:
+    """The routed (masked) messages by id, so staff can move one to another department later."""
+
+    def __init__(self, redis: Redis, ttl_seconds: int, prefix: str = "routed") -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+        self._prefix = prefix
+
+    async def keep(self, routed_by_id: Mapping[str, bytes]) -> None:
+        if not routed_by_id:
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for message_id, value in routed_by_id.items():
+                    pipe.set(f"{self._prefix}:{message_id}", value, ex=self._ttl)
+                await pipe.execute()
+        except RedisError:
+            MEMORY_UNAVAILABLE.inc()
+            log.warning("Redis unreachable: %d routed message(s) cannot be rerouted later", len(routed_by_id))
+
+    async def get(self, message_id: str) -> bytes | None:
+        return await self._redis.get(f"{self._prefix}:{message_id}")

@@ -30,6 +30,7 @@ class Outcome:
     channel: str
     conversation_id: str = ""
     department: str = ""
+    message_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,7 @@ def routed_outcome(message: codec.ContactMessage, decision: codec.RoutingDecisio
         channel=codec.channel_label(message.channel),
         conversation_id=message.conversation_id,
         department=decision.department if not decision.triage else "",
+        message_id=message.id,
     )
 
 
@@ -131,3 +133,42 @@ def route_records(records: Sequence[SourceRecord], context: RoutingContext, now:
             earlier[message.conversation_id] = decision.department
         outcomes[index] = routed_outcome(message, decision, now)
     return [o for o in outcomes if o is not None]
+
+
+def decide_text(context: RoutingContext, text: str, subject: str = "", channel: int = 0) -> codec.RoutedMessage:
+    """What the router would decide for this text as the first message of a conversation."""
+    now = Timestamp()
+    now.GetCurrentTime()
+    message = codec.ContactMessage(
+        id="classify", channel=channel or codec.Channel.CHANNEL_WEBFORM, conversation_id="classify",
+        text=text, subject=subject, received_at=now,
+    )
+    first_message = RoutingContext(context.decider, context.urgency, {}, context.switch_at)
+    [outcome] = route_records([SourceRecord("classify", 0, 0, None, message.SerializeToString())], first_message, now)
+    if outcome.topic == topics.DEADLETTER:
+        raise ValueError(codec.DeadLetter.FromString(outcome.value).error)
+    return codec.decode_routed(outcome.value)
+
+
+def reroute(
+    routed: codec.RoutedMessage, department: str, staff_id: str, note: str, now: Timestamp
+) -> tuple[Outcome, codec.Correction]:
+    """A person moves a routed message to `department`: the new routed record and the correction event."""
+    previous = "triage" if routed.decision.triage else routed.decision.department
+    decision = codec.RoutingDecision(
+        department=department,
+        confidence=1.0,
+        method=codec.RoutingMethod.ROUTING_METHOD_MANUAL,
+        candidates=routed.decision.candidates,
+        priority=routed.decision.priority,
+        reasons=[f"handmatig verplaatst van {previous} naar {department} door {staff_id}"]
+        + ([f"toelichting: {note}"] if note else []),
+    )
+    outcome = routed_outcome(routed.message, decision, now)
+    correction = codec.Correction(
+        message_id=routed.message.id, conversation_id=routed.message.conversation_id,
+        channel=routed.message.channel, previous_destination=previous, department=department,
+        staff_id=staff_id, note=note, text=routed.message.text, subject=routed.message.subject,
+        corrected_at=now,
+    )
+    return outcome, correction

@@ -29,7 +29,7 @@ def stack(broker, redis_server, tmp_path_factory):
     """All services on the session's broker and Redis; yields (base URLs by name, extra ports, processes)."""
     logs = tmp_path_factory.mktemp("services")
     ports = {name: free_port() for name in SERVICES}
-    extra = {"smtp": free_port(), "grpc": free_port()}
+    extra = {"smtp": free_port(), "grpc": free_port(), "router_grpc": free_port()}
     env = service_env(
         KAFKA_BOOTSTRAP_SERVERS=broker.address,
         REDIS_URL=f"redis://{redis_server.address}/1",
@@ -37,6 +37,7 @@ def stack(broker, redis_server, tmp_path_factory):
         METRICS_DATA_DIR=str(logs / "metrics-data"),
         SMTP_PORT=str(extra["smtp"]),
         KCC_GRPC_PORT=str(extra["grpc"]),
+        ROUTER_GRPC_PORT=str(extra["router_grpc"]),
         EMAIL_ADDRESSES="contact@gemeente.example,info@gemeente.example",
         MAX_MAIL_BYTES="65536",
     )

@@ -1,0 +1,96 @@
+"""The router's gRPC RoutingService: Classify for KCC agents, Reroute for staff correcting a misroute."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import grpc
+from gemeente.contact.v1 import routing_pb2, routing_pb2_grpc
+from google.protobuf.timestamp_pb2 import Timestamp
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from prometheus_client import Counter
+
+from services.common import codec, topics
+from services.router.memory import ConversationMemory, RoutedStore
+from services.router.routing import RoutingContext, decide_text, reroute
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = routing_pb2.DESCRIPTOR.services_by_name["RoutingService"].full_name
+REROUTES = Counter(
+    "contact_router_reroutes_total", "Messages moved by staff, by previous destination and new department.",
+    ["previous", "department"],
+)
+# (topic, key, value) → waits until Kafka acknowledged.
+Publish = Callable[[str, bytes, bytes], Awaitable[None]]
+
+
+class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
+    def __init__(
+        self,
+        context: RoutingContext,
+        departments: frozenset[str],
+        store: RoutedStore,
+        memory: ConversationMemory,
+        publish: Publish,
+    ) -> None:
+        self.context = context
+        self.departments = departments
+        self.store = store
+        self.memory = memory
+        self.publish = publish
+
+    async def Classify(self, request, context):  # noqa: N802, ANN001, ANN201 - gRPC's names
+        if not request.text.strip():
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "text is required")
+        if len(request.text) > 20_000:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "text is longer than 20000 characters")
+        routed = decide_text(self.context, request.text, request.subject, request.channel)
+        decision = routed.decision
+        return routing_pb2.ClassifyResponse(
+            department="" if decision.triage else decision.department,
+            triage=decision.triage,
+            confidence=decision.confidence,
+            top=decision.candidates,
+            reasons=decision.reasons,
+            priority=decision.priority,
+            language=routed.message.language,
+            method=decision.method,
+        )
+
+    async def Reroute(self, request, context):  # noqa: N802, ANN001, ANN201
+        if request.department not in self.departments:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"unknown department '{request.department}'")
+        if not request.staff_id.strip():
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "staff_id is required")
+        stored = await self.store.get(request.message_id)
+        if stored is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no routed message with id '{request.message_id}'")
+        original = codec.decode_routed(stored)
+        now = Timestamp()
+        now.GetCurrentTime()
+        outcome, correction = reroute(original, request.department, request.staff_id, request.note, now)
+        await self.publish(outcome.topic, outcome.key, outcome.value)
+        await self.publish(topics.CORRECTIONS, outcome.key, correction.SerializeToString())
+        await self.store.keep({original.message.id: outcome.value})
+        await self.memory.remember({original.message.conversation_id: request.department})
+        REROUTES.labels(correction.previous_destination, request.department).inc()
+        log.info("message %s moved from %s to %s", original.message.id, correction.previous_destination,
+                 request.department)
+        return routing_pb2.RerouteResponse(
+            routed=codec.decode_routed(outcome.value), previous_destination=correction.previous_destination
+        )
+
+
+def create_grpc_server(servicer: RoutingServicer, address: str) -> grpc.aio.Server:
+    server = grpc.aio.server()
+    routing_pb2_grpc.add_RoutingServiceServicer_to_server(servicer, server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
+    )
+    server.add_insecure_port(address)
+    server.health_servicer = health_servicer  # type: ignore[attr-defined]
+    return server

@@ -1,0 +1,72 @@
+"""The router's gRPC RoutingService and conversation stickiness, against the running router."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import grpc
+import pytest
+from gemeente.contact.v1 import routing_pb2, routing_pb2_grpc
+
+from services.common import codec, topics
+from services.demo.payloads import whatsapp_message, whatsapp_webhook
+from tests.helpers import read_topics, routed_with_id
+from tests.integration.test_end_to_end import post_whatsapp
+
+
+@pytest.fixture
+def routing(stack):
+    _, extra, _ = stack
+    with grpc.insecure_channel(f"127.0.0.1:{extra['router_grpc']}") as channel:
+        yield routing_pb2_grpc.RoutingServiceStub(channel)
+
+
+def test_classify_for_kcc_agents(routing):
+    answer = routing.Classify(routing_pb2.ClassifyRequest(text="Mijn paspoort is verlopen, hoe maak ik een afspraak?"), timeout=10)
+    assert answer.department == "burgerzaken" and not answer.triage
+    assert answer.top[0].department == "burgerzaken" and len(answer.top) == 3
+    assert answer.language == "nl" and answer.reasons
+    urgent = routing.Classify(routing_pb2.ClassifyRequest(text="Er is een ongeluk gebeurd, het verkeerslicht is kapot"), timeout=10)
+    assert urgent.priority == codec.Priority.PRIORITY_URGENT
+    with pytest.raises(grpc.RpcError) as empty:
+        routing.Classify(routing_pb2.ClassifyRequest(text="  "), timeout=10)
+    assert empty.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_staff_reroute_a_triaged_message_and_its_conversation_follows(stack, broker, routing):
+    urls, _, _ = stack
+    sender = "316" + str(uuid.uuid4().int)[:8]
+    first = whatsapp_message(sender, text="Hallo, ik heb een vraag")
+    assert asyncio.run(post_whatsapp(urls["whatsapp"], whatsapp_webhook([first]))) == 200
+    first_id = codec.message_id(codec.Channel.CHANNEL_WHATSAPP, first["id"])
+    [triaged] = routed_with_id(broker.address, [topics.TRIAGE], first_id)
+
+    moved = routing.Reroute(routing_pb2.RerouteRequest(
+        message_id=first_id, department="burgerzaken", staff_id="webcare-7", note="vraag over paspoort"), timeout=10)
+    assert moved.previous_destination == "triage"
+    assert moved.routed.decision.method == codec.RoutingMethod.ROUTING_METHOD_MANUAL
+    [record] = routed_with_id(broker.address, [topics.routed_topic("burgerzaken")], first_id)
+    assert record.key == triaged.key
+    corrections = read_topics(broker.address, [topics.CORRECTIONS], until=lambda recs: any(
+        codec.Correction.FromString(r.value).message_id == first_id for r in recs))
+    correction = next(codec.Correction.FromString(r.value) for r in corrections
+                      if codec.Correction.FromString(r.value).message_id == first_id)
+    assert (correction.previous_destination, correction.department, correction.staff_id) == ("triage", "burgerzaken", "webcare-7")
+
+    follow_up = whatsapp_message(sender, text="Ok, en wanneer kan ik langskomen?")
+    assert asyncio.run(post_whatsapp(urls["whatsapp"], whatsapp_webhook([follow_up]))) == 200
+    [sticky] = routed_with_id(broker.address, [topics.routed_topic("burgerzaken")],
+                              codec.message_id(codec.Channel.CHANNEL_WHATSAPP, follow_up["id"]))
+    decision = codec.decode_routed(sticky.value).decision
+    assert decision.method == codec.RoutingMethod.ROUTING_METHOD_STICKY
+    assert decision.reasons[0] == "vervolg in gesprek, eerder naar burgerzaken"
+
+
+def test_reroute_refusals(routing):
+    with pytest.raises(grpc.RpcError) as unknown_message:
+        routing.Reroute(routing_pb2.RerouteRequest(message_id="nope", department="afval", staff_id="s"), timeout=10)
+    assert unknown_message.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.RpcError) as unknown_department:
+        routing.Reroute(routing_pb2.RerouteRequest(message_id="nope", department="sport", staff_id="s"), timeout=10)
+    assert unknown_department.value.code() == grpc.StatusCode.INVALID_ARGUMENT
