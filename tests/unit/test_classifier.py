@@ -72,3 +72,16 @@ def test_evaluation_on_the_held_out_situations(model_path):
     assert result["routed_accuracy"] >= 0.95, result
     assert result["macro_f1"] >= 0.80, result
     assert result["test_messages"] >= 400
+
+
+def test_corrections_become_corpus_lines_latest_wins():
+    from services.router.training.export_corrections import corrections_to_corpus_lines
+
+    lines = corrections_to_corpus_lines([
+        codec.Correction(message_id="m1", department="afval", text="kliko", staff_id="s1",
+                         channel=codec.Channel.CHANNEL_WHATSAPP),
+        codec.Correction(message_id="m1", department="verkeer", text="kliko", staff_id="s2"),
+        codec.Correction(message_id="m2", department="belastingen", subject="WOZ", text="te hoog", staff_id="s1"),
+    ])
+    assert [(line["label"], line["text"]) for line in lines] == [("verkeer", "kliko"), ("belastingen", "WOZ\nte hoog")]
+    assert all(line["split"] == "train" for line in lines)

@@ -1,0 +1,55 @@
+"""Staff corrections as new labelled training data: `python -m services.router.training.export_corrections`.
+
+Reads contact.corrections from the beginning and writes corpus-format JSON lines (masked text, the
+department a person chose) to stdout; the latest correction of a message wins. Append them to the corpus
+with a split of your choice, then `make model`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from kafka import KafkaConsumer, TopicPartition
+
+from services.common import codec, topics
+from services.common.settings import CommonSettings
+
+
+def corrections_to_corpus_lines(corrections: list[codec.Correction]) -> list[dict]:
+    latest: dict[str, codec.Correction] = {}
+    for correction in corrections:
+        latest[correction.message_id] = correction
+    return [
+        {
+            "id": f"correction-{c.message_id}",
+            "text": f"{c.subject}\n{c.text}".strip() if c.subject else c.text,
+            "channel": codec.channel_label(c.channel),
+            "label": c.department,
+            "situation": f"correction-{c.message_id}",
+            "split": "train",
+            "source": f"correction by {c.staff_id}",
+        }
+        for c in latest.values()
+    ]
+
+
+def read_corrections(bootstrap: str) -> list[codec.Correction]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=2000)
+    try:
+        partitions = [TopicPartition(topics.CORRECTIONS, p) for p in consumer.partitions_for_topic(topics.CORRECTIONS) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        return [codec.Correction.FromString(record.value) for record in consumer]
+    finally:
+        consumer.close()
+
+
+def main() -> None:
+    settings = CommonSettings()
+    for line in corrections_to_corpus_lines(read_corrections(settings.kafka_bootstrap_servers)):
+        sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()
