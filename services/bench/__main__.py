@@ -202,7 +202,7 @@ async def main() -> None:
             relay_rate = await measure_relay(broker.address, workdir)
             print(f"bench: bare aiokafka relay      {relay_rate:10.0f} msgs/s", flush=True)
             router_rate, latencies = await measure_router(broker.address, redis.address, workdir)
-            print(f"bench: router (rules, 1 worker) {router_rate:10.0f} msgs/s", flush=True)
+            print(f"bench: router (model, 1 worker) {router_rate:10.0f} msgs/s", flush=True)
             p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
             print(f"bench: ingest→routed at {RATE} msgs/s offered for {SECONDS:.0f}s: "
                   f"p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies)} messages", flush=True)

@@ -92,20 +92,34 @@ class TextClassifier:
         return list(self.pipeline.classes_)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        return self.pipeline.predict_proba(list(texts))
+        return self.analyse(texts)[0]
 
-    def top_words(self, text: str, label: str, count: int = 3) -> list[tuple[str, float]]:
-        """The stemmed words that pushed `text` most towards `label` (for the reasons staff see)."""
-        words = self.pipeline.named_steps["features"].transformer_list[0][1]
-        row = words.transform([text])
-        coefficients = self.pipeline.named_steps["model"].coef_[self.labels.index(label)]
-        offset = 0  # the word features come first in the union
-        names = words.get_feature_names_out()
-        contributions = [
-            (names[index], float(value * coefficients[offset + index]))
-            for index, value in zip(row.indices, row.data)
-        ]
-        return sorted((c for c in contributions if c[1] > 0), key=lambda c: -c[1])[:count]
+    def analyse(self, texts: Sequence[str], top: int = 3) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
+        """Probabilities per label, and per text the stemmed words that pushed it most towards each of
+        its two best labels (for the reasons staff see). One feature extraction for the whole batch."""
+        features = self.pipeline.named_steps["features"].transform(list(texts))
+        model = self.pipeline.named_steps["model"]
+        probabilities = model.predict_proba(features)
+        names = self._word_names()
+        words = features[:, : len(names)].tocsr()
+        explanations = []
+        for row_index, row in enumerate(probabilities):
+            row_words = words.getrow(row_index)
+            by_label = {}
+            for label_index in np.argsort(row)[::-1][:2]:
+                weights = row_words.data * model.coef_[label_index][row_words.indices]
+                order = np.argsort(weights)[::-1][:top]
+                by_label[self.labels[label_index]] = [
+                    names[row_words.indices[i]] for i in order if weights[i] > 0
+                ]
+            explanations.append(by_label)
+        return probabilities, explanations
+
+    def _word_names(self) -> np.ndarray:
+        # The word features come first in the union; their names are fixed once the model is trained.
+        if getattr(self, "_names", None) is None:
+            self._names = self.pipeline.named_steps["features"].transformer_list[0][1].get_feature_names_out()
+        return self._names
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

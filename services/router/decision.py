@@ -157,10 +157,10 @@ class ModelDecider:
         from services.router.classifier import NO_DEPARTMENT
 
         texts = [message_text(m) for m in messages]
-        probabilities = self.classifier.probabilities(texts)
+        probabilities, explanations = self.classifier.analyse(texts)
         labels = self.classifier.labels
         decisions = []
-        for text, row, message in zip(texts, probabilities, messages):
+        for row, explanation, message in zip(probabilities, explanations, messages):
             ranked = sorted(zip(labels, row), key=lambda item: -item[1])
             candidates = [
                 codec.DepartmentScore(department=label, score=round(float(p), 4))
@@ -181,7 +181,7 @@ class ModelDecider:
                     reasons=[f"model: geen afdeling herkend ({confidence:.2f})"],
                 ))
                 continue
-            words = ", ".join(f"'{w.replace('_', ' ')}'" for w, _ in self.classifier.top_words(text, best))
+            words = ", ".join(f"'{w.replace('_', ' ')}'" for w in explanation.get(best, []))
             because = f"model: {words or 'tekst'} → {best} ({confidence:.2f})"
             if confidence < self.threshold:
                 decisions.append(codec.RoutingDecision(
