@@ -54,10 +54,12 @@ def describe(routed: codec.RoutedMessage) -> str:
     where = "TRIAGE" if decision.triage else decision.department
     latency_ms = (codec.epoch_seconds(routed.routed_at) - codec.epoch_seconds(routed.message.received_at)) * 1000
     text = " ".join(routed.message.text.split())
-    excerpt = (text[:57] + "...") if len(text) > 60 else text
+    excerpt = (text[:87] + "...") if len(text) > 90 else text
     why = "; ".join(decision.reasons[:3])
+    priority = codec.priority_label(decision.priority)
+    flag = f" [{priority.upper()}]" if priority not in ("normal", "unspecified") else ""
     return (
-        f"  {codec.channel_label(routed.message.channel):<9} → {where:<12} "
+        f"  {codec.channel_label(routed.message.channel):<9} → {where:<15}{flag} "
         f"confidence {decision.confidence:.2f}  {codec.method_label(decision.method):<5} "
         f"{latency_ms:6.0f} ms  “{excerpt}”  ({why})"
     )

@@ -28,7 +28,8 @@ _STEMMER = snowballstemmer.stemmer("dutch")
 # Words that carry no department; stemming keeps them short, so a small list is enough.
 _STOPWORDS = frozenset(
     "de het een en van ik je u mijn is in op te dat die er niet met voor aan ook al maar om nog wat wij we "
-    "zijn was bij of als dan naar hoe kan heb heeft wil graag dit deze uw hallo hoi beste geachte".split()
+    "zijn was bij of als dan naar hoe kan heb heeft wil graag dit deze uw hallo hoi beste geachte "
+    "ga gaat gaan kom komt doe doet zo nu".split()
 )
 
 

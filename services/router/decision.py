@@ -210,7 +210,8 @@ def follow_conversation(
         return decision
     sticky = codec.RoutingDecision(
         department=earlier_department,
-        confidence=max(decision.confidence, switch_at),
+        # The new text alone says little (often "thanks"); the conversation carries it at the switch level.
+        confidence=switch_at,
         method=Method.ROUTING_METHOD_STICKY,
         candidates=decision.candidates,
         priority=decision.priority,
