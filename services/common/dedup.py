@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.common.redis_store import set_many
+
 _DONE = b"done"
 # Delete the claim only if it is still ours: another request may have claimed after our claim expired.
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
@@ -78,10 +80,7 @@ class DeliveryLedger:
 
     async def confirm(self, delivery_keys: Sequence[str]) -> None:
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for key in delivery_keys:
-                    pipe.set(self._key(key), _DONE, ex=self._ttl)
-                await pipe.execute()
+            await set_many(self._redis, {self._key(k): _DONE for k in delivery_keys}, self._ttl)
         except RedisError as exc:
             raise LedgerUnavailable(str(exc)) from exc
 

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.common.redis_store import set_many
+
 log = logging.getLogger(__name__)
 
 
@@ -45,9 +47,6 @@ class ThreadIndex:
         if not links:
             return
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for message_id, root in links.items():
-                    pipe.set(self._key(channel, message_id), root, ex=self._ttl)
-                await pipe.execute()
+            await set_many(self._redis, {self._key(channel, m): r for m, r in links.items()}, self._ttl)
         except RedisError:
             log.warning("Redis unreachable: %d %s thread link(s) not remembered", len(links), channel)

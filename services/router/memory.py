@@ -9,6 +9,8 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.common.redis_store import set_many
+
 log = logging.getLogger(__name__)
 MEMORY_UNAVAILABLE = Counter(
     "contact_router_memory_unavailable_total",
@@ -42,10 +44,7 @@ class ConversationMemory:
         if not departments:
             return
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for conversation_id, department in departments.items():
-                    pipe.set(self._key(conversation_id), department, ex=self._ttl)
-                await pipe.execute()
+            await set_many(self._redis, {self._key(c): d for c, d in departments.items()}, self._ttl)
         except RedisError:
             MEMORY_UNAVAILABLE.inc()
             log.warning("Redis unreachable: %d conversation department(s) not remembered", len(departments))
@@ -63,10 +62,7 @@ class RoutedStore:
         if not routed_by_id:
             return
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for message_id, value in routed_by_id.items():
-                    pipe.set(f"{self._prefix}:{message_id}", value, ex=self._ttl)
-                await pipe.execute()
+            await set_many(self._redis, {f"{self._prefix}:{i}": v for i, v in routed_by_id.items()}, self._ttl)
         except RedisError:
             MEMORY_UNAVAILABLE.inc()
             log.warning("Redis unreachable: %d routed message(s) cannot be rerouted later", len(routed_by_id))
