@@ -85,3 +85,17 @@ def test_corrections_become_corpus_lines_latest_wins():
     ])
     assert [(line["label"], line["text"]) for line in lines] == [("verkeer", "kliko"), ("belastingen", "WOZ\nte hoog")]
     assert all(line["split"] == "train" for line in lines)
+
+
+def test_make_model_is_reproducible(model_path):
+    """`make model` (run before the tests) and this fixture trained from the same corpus and seed."""
+    import numpy as np
+
+    from services.common.settings import RouterSettings
+
+    built = RouterSettings().router_model_file
+    assert built.exists(), "run `make model` (make test does)"
+    texts = ["Mijn kliko is niet geleegd", "WOZ te hoog", "bedankt!", "Er hangt een tak los boven het fietspad"]
+    fresh, shipped = TextClassifier.load(model_path), TextClassifier.load(built)
+    assert fresh.threshold == shipped.threshold
+    assert np.allclose(fresh.probabilities(texts), shipped.probabilities(texts), atol=1e-9)
