@@ -7,6 +7,8 @@ situations the model never saw in training (see generate_corpus.py).
 
 from __future__ import annotations
 
+import os
+import statistics
 import sys
 from pathlib import Path
 
@@ -18,8 +20,8 @@ from services.common.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
 from services.router.classifier import NO_DEPARTMENT, TextClassifier, read_corpus
 from services.router.decision import ModelDecider, RuleDecider
 from services.router.privacy_eval import score_masking
-from services.router.training.generate_corpus import CORPUS
-from services.router.training.train import DEFAULT_OUTPUT
+from services.router.training.generate_corpus import CORPUS, build_corpus
+from services.router.training.train import DEFAULT_OUTPUT, train
 
 TRIAGE = "triage"
 PII_SET = REPO_ROOT / "tests" / "fixtures" / "pii" / "labelled.jsonl"
@@ -31,10 +33,13 @@ def predictions(decider: ModelDecider, items: list[dict]) -> list[str]:
 
 
 def evaluate(model_path: Path = DEFAULT_OUTPUT, corpus_path: Path = CORPUS) -> dict:
-    config = load_routing_config(DEFAULT_DEPARTMENTS_FILE)
-    classifier = TextClassifier.load(model_path)
-    decider = ModelDecider(classifier, RuleDecider(config.departments, 0.5))
     test = [item for item in read_corpus(corpus_path) if item["split"] == "test"]
+    return evaluate_classifier(TextClassifier.load(model_path), test)
+
+
+def evaluate_classifier(classifier: TextClassifier, test: list[dict]) -> dict:
+    config = load_routing_config(DEFAULT_DEPARTMENTS_FILE)
+    decider = ModelDecider(classifier, RuleDecider(config.departments, 0.5))
     predicted = predictions(decider, test)
     # A message for no department is right when it goes to triage.
     truth = [TRIAGE if item["label"] == NO_DEPARTMENT else item["label"] for item in test]
@@ -54,6 +59,16 @@ def evaluate(model_path: Path = DEFAULT_OUTPUT, corpus_path: Path = CORPUS) -> d
     }
 
 
+def repeated_splits(count: int) -> list[dict]:
+    """The same measures over other situation splits (other seeds): how much the figures vary."""
+    results = []
+    for seed in range(1, count + 1):
+        corpus = build_corpus(seed)
+        classifier = train(seed=seed, items=[i for i in corpus if i["split"] == "train"])
+        results.append(evaluate_classifier(classifier, [i for i in corpus if i["split"] == "test"]))
+    return results
+
+
 def main() -> None:
     model_path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUTPUT
     result = evaluate(model_path)
@@ -71,6 +86,14 @@ def main() -> None:
     print(" " * (width + 1) + " ".join(f"{label[:6]:>6}" for label in labels))
     for label, row in zip(labels, matrix):
         print(f"{label:<{width}} " + " ".join(f"{value:>6}" for value in row))
+    splits = int(os.environ.get("EVALUATE_SPLITS", "3"))
+    if splits:
+        others = repeated_splits(splits)
+        print(f"\nover {splits} other situation splits (seeds 1..{splits}), mean ± sd:")
+        for key, name in (("macro_f1", "macro-F1"), ("routed_accuracy", "accuracy among routed"),
+                          ("triage_rate_with_department", "triage rate (with a department)")):
+            values = [r[key] for r in others]
+            print(f"  {name:<34} {statistics.mean(values):.3f} ± {statistics.pstdev(values):.3f}")
     masking = score_masking(PII_SET)
     print(f"\nPII masking on {masking.targets} labelled items and {masking.decoys} decoys: recall {masking.recall:.3f} "
           f"({', '.join(f'{k} {v:.2f}' for k, v in masking.recall_by_kind.items())}), "

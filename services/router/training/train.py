@@ -37,9 +37,15 @@ def choose_threshold(probabilities: np.ndarray, labels: list[str], truth: list[s
     return 0.95
 
 
-def train(corpus_path: Path = CORPUS, seed: int = SEED, departments_file: Path = DEFAULT_DEPARTMENTS_FILE) -> TextClassifier:
+def train(
+    corpus_path: Path = CORPUS,
+    seed: int = SEED,
+    departments_file: Path = DEFAULT_DEPARTMENTS_FILE,
+    items: list[dict] | None = None,
+) -> TextClassifier:
+    """Train on the corpus file's training split (or on `items`, already a training split)."""
     departments = load_routing_config(departments_file).departments
-    corpus = [item for item in read_corpus(corpus_path) if item["split"] == "train"]
+    corpus = items if items is not None else [i for i in read_corpus(corpus_path) if i["split"] == "train"]
     texts = [item["text"] for item in corpus]
     labels = [item["label"] for item in corpus]
     groups = [item["situation"] for item in corpus]
@@ -53,7 +59,7 @@ def train(corpus_path: Path = CORPUS, seed: int = SEED, departments_file: Path =
     return TextClassifier(
         pipeline,
         threshold,
-        {"corpus_sha256_16": corpus_digest(corpus_path), "seed": seed, "train_messages": len(corpus),
+        {"corpus_sha256_16": corpus_digest(corpus_path) if items is None else "in-memory", "seed": seed, "train_messages": len(corpus),
          "target_routed_accuracy": TARGET_ACCURACY},
     )
 
