@@ -21,6 +21,11 @@ ROUTED = Counter(
     "Messages routed to a department topic, by department, channel and method.",
     ["department", "channel", "method"],
 )
+BY_PRIORITY = Counter(
+    "contact_messages_by_priority_total",
+    "Routed and triaged messages by department ('triage' included) and priority (urgent, high, normal).",
+    ["department", "priority"],
+)
 TRIAGED = Counter("contact_messages_triaged_total", "Messages sent to contact.triage, by channel.", ["channel"])
 DEAD_LETTERS = Counter("contact_dead_letters_total", "Records on contact.deadletter, by failing stage.", ["stage"])
 UNREADABLE = Counter(
@@ -73,6 +78,7 @@ def create_app(settings: MetricsSettings) -> faust.App:
                 TRIAGED.labels(observation.channel).inc()
             else:
                 ROUTED.labels(observation.department, observation.channel, observation.method).inc()
+            BY_PRIORITY.labels(observation.department, observation.priority).inc()
             ROUTING_LATENCY.labels(observation.department).observe(observation.ingest_to_routed_seconds)
 
     @app.agent(dead)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 
 import grpc
@@ -11,8 +12,8 @@ from gemeente.contact.v1 import routing_pb2, routing_pb2_grpc
 
 from services.common import codec, topics
 from services.demo.payloads import whatsapp_message, whatsapp_webhook
-from tests.helpers import read_topics, routed_with_id
-from tests.integration.test_end_to_end import post_whatsapp
+from tests.helpers import all_decided_topics, read_topics, routed_with_id
+from tests.integration.test_end_to_end import metric_value, post_whatsapp
 
 
 @pytest.fixture
@@ -61,6 +62,24 @@ def test_staff_reroute_a_triaged_message_and_its_conversation_follows(stack, bro
     decision = codec.decode_routed(sticky.value).decision
     assert decision.method == codec.RoutingMethod.ROUTING_METHOD_STICKY
     assert decision.reasons[0] == "vervolg in gesprek, eerder naar burgerzaken"
+
+
+def test_urgent_messages_are_counted_by_priority(stack, broker):
+    urls, _, _ = stack
+    message = whatsapp_message("316" + str(uuid.uuid4().int)[:8], text="Gaslucht in de hele straat, ik ruik gas bij de school!")
+    assert asyncio.run(post_whatsapp(urls["whatsapp"], whatsapp_webhook([message]))) == 200
+    [record] = routed_with_id(broker.address, all_decided_topics(),
+                              codec.message_id(codec.Channel.CHANNEL_WHATSAPP, message["id"]))
+    decision = codec.decode_routed(record.value).decision
+    assert decision.priority == codec.Priority.PRIORITY_URGENT
+    destination = "triage" if decision.triage else decision.department
+    for _ in range(50):
+        count = metric_value(urls["metrics"], "contact_messages_by_priority_total",
+                             {"department": destination, "priority": "urgent"})
+        if count >= 1:
+            break
+        time.sleep(0.2)
+    assert count >= 1
 
 
 def test_reroute_refusals(routing):
