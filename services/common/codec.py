@@ -9,7 +9,7 @@ from google.protobuf.message import DecodeError
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from gemeente.contact.v1 import contact_pb2 as pb
-from gemeente.contact.v1 import routing_pb2
+from gemeente.contact.v1 import alerts_pb2, handling_pb2, routing_pb2
 
 ContactMessage = pb.ContactMessage
 RoutedMessage = pb.RoutedMessage
@@ -22,6 +22,9 @@ Channel = pb.Channel
 RoutingMethod = pb.RoutingMethod
 Priority = pb.Priority
 Correction = routing_pb2.Correction
+HandledEvent = handling_pb2.HandledEvent
+HandledAction = handling_pb2.HandledAction
+SpikeAlert = alerts_pb2.SpikeAlert
 
 # Fixed namespace: our message id is uuid5(namespace, "<channel>:<channel message id>"), so a
 # redelivered webhook yields the same id in every replica, and downstream can deduplicate on it.
@@ -39,6 +42,11 @@ def method_label(method: int) -> str:
 
 def priority_label(priority: int) -> str:
     return pb.Priority.Name(priority).removeprefix("PRIORITY_").lower()
+
+
+def action_label(action: int) -> str:
+    """HANDLED_ACTION_FIRST_REPLY -> 'first_reply'."""
+    return handling_pb2.HandledAction.Name(action).removeprefix("HANDLED_ACTION_").lower()
 
 
 def message_id(channel: int, channel_message_id: str) -> str:
@@ -71,6 +79,10 @@ def decode_contact(data: bytes) -> ContactMessage:
 
 def decode_routed(data: bytes) -> RoutedMessage:
     return _decode(RoutedMessage, data)
+
+
+def decode_handled(data: bytes) -> HandledEvent:
+    return _decode(HandledEvent, data)
 
 
 def _decode(cls, data: bytes):

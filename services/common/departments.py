@@ -23,6 +23,8 @@ class Department:
     display_name: str
     description: str
     rules: tuple[Rule, ...]
+    # Office hours within which the first answer is due; None: the default in kpi.yaml.
+    sla_office_hours: float | None = None
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,16 @@ def parse_departments(document: object) -> tuple[Department, ...]:
             if not isinstance(weight, (int, float)) or weight <= 0:
                 raise DepartmentConfigError(f"{where}.rules[{r_index}]: weight must be a positive number")
             rules.append(Rule(raw["term"].strip(), float(weight)))
+        sla = entry.get("sla_office_hours")
+        if sla is not None and (not isinstance(sla, (int, float)) or isinstance(sla, bool) or sla <= 0):
+            raise DepartmentConfigError(f"{where}.sla_office_hours: must be a positive number of hours")
         departments.append(
             Department(
                 id=dept_id,
                 display_name=str(entry.get("display_name") or dept_id),
                 description=str(entry.get("description") or ""),
                 rules=tuple(rules),
+                sla_office_hours=None if sla is None else float(sla),
             )
         )
     ids = [d.id for d in departments]

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DEPARTMENTS_FILE = REPO_ROOT / "deploy" / "config" / "departments.yaml"
+DEFAULT_KPI_CONFIG_FILE = REPO_ROOT / "deploy" / "config" / "kpi.yaml"
 
 
 class CommonSettings(BaseSettings):
@@ -183,6 +184,15 @@ class MetricsSettings(CommonSettings):
     metrics_port: int = Field(8091, description="Metrics service HTTP port (/metrics for Prometheus).")
     metrics_host: str = Field("127.0.0.1", description="Address the metrics service binds to.")
     metrics_data_dir: Path = Field(Path("/tmp/gemeente-metrics"), description="The metrics service's faust state.")
+    kpi_config_file: Path = Field(
+        DEFAULT_KPI_CONFIG_FILE, description="YAML file with office hours, holidays, SLA defaults and spike settings."
+    )
+    metrics_refresh_seconds: float = Field(
+        5.0, gt=0, description="How often backlog gauges, spike expiry and consumer lag are refreshed."
+    )
+    answered_memory_days: int = Field(
+        14, ge=1, description="How long a conversation's last reply is remembered (against re-read records)."
+    )
 
 
 class DemoSettings(CommonSettings):

@@ -6,11 +6,18 @@ from pathlib import Path
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from services.common.kafka import wait_for_port
 from services.common.logs import configure_logging
 from services.common.settings import CommonSettings
+
+
+CONSUMER_LAG = Gauge(
+    "contact_consumer_lag_records",
+    "Records on a partition this worker has not committed yet (high watermark - committed offset).",
+    ["group", "topic", "partition"],
+)
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -73,6 +80,21 @@ def create_stream_app(
     async def mark_assigned(app: faust.App, assigned_partitions: object, **kwargs: object) -> None:
         nonlocal assigned
         assigned = True
+
+    @app.timer(5.0)
+    async def measure_lag() -> None:
+        consumer = app.consumer
+        assigned = consumer.assignment()
+        CONSUMER_LAG.clear()
+        for tp in assigned:
+            try:
+                highwater = consumer.highwater(tp)
+            except Exception:  # noqa: BLE001 - no fetch for this partition yet
+                continue
+            if highwater is None or highwater < 0:
+                continue
+            committed = consumer._committed_offset.get(tp)  # faust keeps it; there is no public accessor
+            CONSUMER_LAG.labels(app_id, tp.topic, str(tp.partition)).set(max(0, highwater - (committed or 0)))
 
     @app.page("/healthz")
     async def healthz(web, request):  # noqa: ANN001 - faust's view signature

@@ -15,6 +15,10 @@ INBOUND = "contact.inbound"
 TRIAGE = "contact.triage"
 DEADLETTER = "contact.deadletter"
 CORRECTIONS = "contact.corrections"
+# Departments report what they did with a message (HandledEvent); the metrics service reads it.
+HANDLED = "contact.handled"
+# Spike alerts (SpikeAlert) from the metrics service, for communication advisers and webcare.
+ALERTS = "contact.alerts"
 ROUTED_PREFIX = "contact.routed."
 
 log = logging.getLogger(__name__)
@@ -30,7 +34,7 @@ def department_of_topic(topic: str) -> str | None:
 
 
 def all_topics(departments: Iterable[Department]) -> list[str]:
-    return [INBOUND, TRIAGE, DEADLETTER, CORRECTIONS, *(routed_topic(d.id) for d in departments)]
+    return [INBOUND, TRIAGE, DEADLETTER, CORRECTIONS, HANDLED, ALERTS, *(routed_topic(d.id) for d in departments)]
 
 
 def create_topics(bootstrap_servers: str, names: Iterable[str], partitions: int, replication_factor: int) -> list[str]:

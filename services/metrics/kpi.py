@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.common import codec
+from services.metrics.spikes import Spike
 
 
 @dataclass(frozen=True)
@@ -27,4 +28,17 @@ def observe_routed(routed: codec.RoutedMessage) -> RoutedObservation:
         priority=codec.priority_label(decision.priority),
         # Clocks of two hosts: a small negative difference is skew, not time travel.
         ingest_to_routed_seconds=max(0.0, latency),
+    )
+
+
+def spike_alert(spike: Spike, window_seconds: int, now: float) -> codec.SpikeAlert:
+    return codec.SpikeAlert(
+        alert_id=spike.alert_id,
+        department=spike.department,
+        theme=spike.theme,
+        count=spike.count,
+        baseline=spike.baseline,
+        window_seconds=window_seconds,
+        example_message_ids=spike.example_message_ids,
+        detected_at=codec.timestamp_from_epoch(now),
     )

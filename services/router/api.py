@@ -6,13 +6,15 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import grpc
-from gemeente.contact.v1 import routing_pb2, routing_pb2_grpc
+from gemeente.contact.v1 import handling_pb2_grpc, routing_pb2, routing_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter
 
 from services.common import codec, topics
+from services.handling.api import SERVICE_NAME as HANDLING_SERVICE_NAME
+from services.handling.api import HandlingServicer
 from services.router.memory import ConversationMemory, RoutedStore
 from services.router.routing import RoutingContext, decide_text, reroute
 
@@ -83,13 +85,21 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
         )
 
 
-def create_grpc_server(servicer: RoutingServicer, address: str) -> grpc.aio.Server:
+def create_grpc_server(servicer: RoutingServicer, handling: HandlingServicer, address: str) -> grpc.aio.Server:
+    """RoutingService and the departments' HandlingService, with health checking and reflection."""
     server = grpc.aio.server()
     routing_pb2_grpc.add_RoutingServiceServicer_to_server(servicer, server)
+    handling_pb2_grpc.add_HandlingServiceServicer_to_server(handling, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
+        (
+            SERVICE_NAME,
+            HANDLING_SERVICE_NAME,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ),
+        server,
     )
     server.add_insecure_port(address)
     server.health_servicer = health_servicer  # type: ignore[attr-defined]

@@ -16,6 +16,8 @@ from services.common import codec, topics
 from services.common.settings import RouterSettings
 from services.common.stream import create_stream_app
 from services.common.departments import load_routing_config
+from services.handling.api import SERVICE_NAME as HANDLING_SERVICE_NAME
+from services.handling.api import HandlingServicer
 from services.router.api import SERVICE_NAME, RoutingServicer, create_grpc_server
 from services.router.decision import Decider, UrgencyRater
 from services.router.memory import ConversationMemory, RoutedStore
@@ -57,22 +59,25 @@ def create_app(
     async def publish(topic: str, key: bytes, value: bytes) -> None:
         await (await app.producer.send(topic, key, value, None, None, None))
 
+    department_ids = frozenset(d.id for d in load_routing_config(settings.departments_file).departments)
     servicer = RoutingServicer(
         RoutingContext(decider, urgency, {}, settings.sticky_switch_confidence),
-        frozenset(d.id for d in load_routing_config(settings.departments_file).departments),
+        department_ids,
         store,
         memory,
         publish,
     )
+    handling = HandlingServicer(department_ids, publish)
 
     @app.service
     class RoutingApi(Service):
         """The gRPC RoutingService inside the worker: it shares the loaded model and the producer."""
 
         async def on_start(self) -> None:
-            self.server = create_grpc_server(servicer, f"{settings.router_host}:{settings.router_grpc_port}")
+            address = f"{settings.router_host}:{settings.router_grpc_port}"
+            self.server = create_grpc_server(servicer, handling, address)
             await self.server.start()
-            for name in ("", SERVICE_NAME):
+            for name in ("", SERVICE_NAME, HANDLING_SERVICE_NAME):
                 await self.server.health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
 
         async def on_stop(self) -> None:

@@ -1,0 +1,132 @@
+"""Who is waiting for an answer: open conversations, first-response times and SLA. Pure.
+
+A conversation waits from the moment the citizen's first unanswered message reached us until the
+department reports its first reply (or closes it). Follow-ups while waiting do not restart the clock;
+a message after a reply starts a new wait. Every transition is idempotent, so records that are read
+again after a crash change nothing: a routed message at or before the conversation's last reply is
+already answered, and a reply with nothing waiting answers nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from services.metrics.config import TRIAGE
+from services.metrics.office_hours import OfficeHours, epoch_to_datetime
+
+
+@dataclass(frozen=True)
+class Waiting:
+    department: str  # a department id, or "triage"
+    channel: str
+    since: float  # epoch seconds: when the first unanswered message reached us
+    message_id: str
+
+
+@dataclass(frozen=True)
+class Response:
+    department: str
+    channel: str
+    office_seconds: float
+    wall_seconds: float
+    within_sla: bool
+
+
+@dataclass(frozen=True)
+class Backlog:
+    open: int
+    oldest_seconds: float
+    oldest_office_seconds: float
+    at_risk: int  # open longer than the at-risk share of the SLA (office time)
+    over_sla: int
+
+
+class ConversationLedger:
+    def __init__(self, office_hours: OfficeHours, sla_seconds: dict[str, float], at_risk_fraction: float) -> None:
+        self.office_hours = office_hours
+        self.sla_seconds = sla_seconds
+        self.at_risk_fraction = at_risk_fraction
+        self.waiting: dict[str, Waiting] = {}
+        self.answered_at: dict[str, float] = {}
+        self._dirty: set[str] = set()
+
+    def message_routed(self, conversation_id: str, department: str, channel: str, message_id: str, at: float) -> None:
+        """A message went to a department's topic or to triage (also after a Reroute)."""
+        current = self.waiting.get(conversation_id)
+        if current is not None:
+            if current.department != department:  # moved by staff or by the router: waits there now
+                self.waiting[conversation_id] = replace(current, department=department)
+                self._dirty.add(conversation_id)
+            return
+        if at <= self.answered_at.get(conversation_id, float("-inf")):
+            return
+        self.waiting[conversation_id] = Waiting(department, channel, at, message_id)
+        self._dirty.add(conversation_id)
+
+    def first_reply(self, conversation_id: str, department: str, at: float) -> Response | None:
+        """The department answered; the response time of the wait it ends (None if nothing waited)."""
+        waited = self._answer(conversation_id, at)
+        if waited is None:
+            return None
+        office = self.office_hours.seconds_between(epoch_to_datetime(waited.since), epoch_to_datetime(at))
+        credited = department or waited.department
+        sla = self.sla_seconds.get(credited, self.sla_seconds.get(waited.department, float("inf")))
+        return Response(credited, waited.channel, office, max(0.0, at - waited.since), office <= sla)
+
+    def closed(self, conversation_id: str, at: float) -> Waiting | None:
+        return self._answer(conversation_id, at)
+
+    def handed_over(self, conversation_id: str, to_department: str) -> None:
+        current = self.waiting.get(conversation_id)
+        if current is not None and to_department and current.department != to_department:
+            self.waiting[conversation_id] = replace(current, department=to_department)
+            self._dirty.add(conversation_id)
+
+    def _answer(self, conversation_id: str, at: float) -> Waiting | None:
+        self.answered_at[conversation_id] = max(at, self.answered_at.get(conversation_id, at))
+        self._dirty.add(conversation_id)
+        current = self.waiting.get(conversation_id)
+        if current is None or current.since > at:
+            return None  # a message that came after the reply waits on
+        del self.waiting[conversation_id]
+        return current
+
+    def backlog(self, now: float, departments: list[str]) -> dict[str, Backlog]:
+        """Per department (and triage): open conversations, the oldest wait, and how many are at risk."""
+        open_: dict[str, list[float]] = {d: [] for d in [*departments, TRIAGE]}
+        for waiting in self.waiting.values():
+            open_.setdefault(waiting.department, []).append(waiting.since)
+        now_dt = epoch_to_datetime(now)
+        result = {}
+        for department, since in open_.items():
+            sla = self.sla_seconds.get(department, float("inf"))
+            office_ages = [self.office_hours.seconds_between(epoch_to_datetime(s), now_dt) for s in since]
+            result[department] = Backlog(
+                open=len(since),
+                oldest_seconds=max(0.0, now - min(since)) if since else 0.0,
+                oldest_office_seconds=max(office_ages, default=0.0),
+                at_risk=sum(age > self.at_risk_fraction * sla for age in office_ages),
+                over_sla=sum(age > sla for age in office_ages),
+            )
+        return result
+
+    def forget_answers_before(self, moment: float) -> None:
+        """Drop the reply times that no re-read record can be older than (bounded memory)."""
+        for conversation_id in [c for c, at in self.answered_at.items() if at < moment]:
+            del self.answered_at[conversation_id]
+            self._dirty.add(conversation_id)
+
+    def drain_changes(self) -> dict[str, tuple[dict | None, float | None]]:
+        """Conversation id → (waiting as a dict or None, answered_at or None), for persisting."""
+        changes = {
+            c: (asdict(self.waiting[c]) if c in self.waiting else None, self.answered_at.get(c))
+            for c in self._dirty
+        }
+        self._dirty.clear()
+        return changes
+
+    def restore(self, conversation_id: str, waiting: dict | None, answered_at: float | None) -> None:
+        if waiting is not None:
+            self.waiting[conversation_id] = Waiting(**waiting)
+        if answered_at is not None:
+            self.answered_at[conversation_id] = answered_at
