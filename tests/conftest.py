@@ -80,14 +80,23 @@ class ServiceProcess:
 
     def __init__(self, module: str, env: dict[str, str], log_path: Path) -> None:
         self.module = module
+        self.env = env
         self.log_path = log_path
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", module],
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", self.module],
             cwd=REPO_ROOT,
-            env=env,
-            stdout=open(log_path, "wb"),
+            env=self.env,
+            stdout=open(self.log_path, "ab"),
             stderr=subprocess.STDOUT,
         )
+
+    def restart(self) -> None:
+        """SIGTERM, wait, and start again with the same environment (the log goes on)."""
+        self.stop()
+        self.process = self._start()
 
     def wait_ready(self, url: str, timeout: float = 60) -> None:
         import urllib.request

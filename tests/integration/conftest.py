@@ -40,6 +40,7 @@ def stack(broker, redis_server, tmp_path_factory):
         ROUTER_GRPC_PORT=str(extra["router_grpc"]),
         EMAIL_ADDRESSES="contact@gemeente.example,info@gemeente.example",
         MAX_MAIL_BYTES="65536",
+        METRICS_REFRESH_SECONDS="0.5",
     )
     processes = {
         name: ServiceProcess(module, {**env, port_var: str(ports[name])}, logs / f"{name}.log")
