@@ -11,9 +11,16 @@ GEN_DIR := services/common/generated
 MODEL := build/model/classifier.joblib
 MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml services/router/classifier.py services/router/training/train.py
 
-.PHONY: venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
+.PHONY: tools dashboards venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
 
 venv: $(STAMP)
+
+# Debian's prometheus package: promtool for the rule tests, prometheus for `make run`.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+tools:
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
+	  echo "installing Debian's prometheus package (promtool, prometheus) ..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,11 +34,11 @@ proto: $(STAMP)
 	@$(PY) -m services.common.protogen $(GEN_DIR)
 
 ## The whole system on embedded defaults: Tansu broker, Redis, every service, demo traffic.
-run: $(STAMP) $(MODEL)
+run: tools $(STAMP) $(MODEL)
 	@$(PY) -m services.devstack
 
 ## All tests, including integration tests against a real broker and Redis that the fixtures start.
-test: $(STAMP) $(MODEL)
+test: tools $(STAMP) $(MODEL)
 	@$(PY) -m pytest -q
 
 test-unit: $(STAMP)
@@ -62,6 +69,10 @@ evaluate: $(STAMP) $(MODEL)
 ## JSON lines on stdin ({"id","text","channel"}) → one decision per line on stdout. Use `make -s classify`.
 classify: $(STAMP) $(MODEL)
 	@$(PY) -m services.router.classify
+
+## Grafana dashboards from deploy/grafana/build.py (commit the result; a test fails when stale).
+dashboards: $(STAMP)
+	@$(PY) deploy/grafana/build.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

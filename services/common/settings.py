@@ -214,6 +214,13 @@ class DemoSettings(CommonSettings):
     webform_secret: SecretStr = Field(description="As for the web form ingestor.")
     twitter_consumer_secret: SecretStr = Field(description="As for the X / Twitter ingestor.")
     demo_exit_when_done: bool = Field(False, description="Exit after the replay instead of following the topics.")
+    router_grpc_address: str = Field("127.0.0.1:50052", description="host:port of the router's gRPC server.")
+    demo_trickle_seconds: float = Field(
+        6.0, ge=0, description="After the replay, send one more demo message this often (0: none)."
+    )
+    demo_answer_within_seconds: float = Field(
+        60.0, gt=0, description="Simulated departments answer each routed message within this many seconds."
+    )
 
 
 SERVICE_SETTINGS: dict[str, type[CommonSettings]] = {

@@ -7,6 +7,7 @@ over gRPC. Run by `make run` after the services started: python -m services.demo
 from __future__ import annotations
 
 import asyncio
+import random
 import smtplib
 import sys
 import uuid
@@ -17,7 +18,7 @@ import aiohttp
 import grpc
 import yaml
 from aiokafka import AIOKafkaConsumer
-from gemeente.contact.v1 import ingest_pb2, ingest_pb2_grpc
+from gemeente.contact.v1 import handling_pb2, handling_pb2_grpc, ingest_pb2, ingest_pb2_grpc
 
 from services.common import codec, topics
 from services.common.departments import load_departments
@@ -189,6 +190,55 @@ class Replay:
         say(f"  (a webhook with a forged signature: answered {status}, nothing published)")
 
 
+class Departments:
+    """Simulated departments: they answer what reaches them, and the webcare team places triage, over
+    the HandlingService like a department's own system would, so the response-time KPIs move."""
+
+    def __init__(self, settings: DemoSettings) -> None:
+        self.settings = settings
+        self.random = random.Random(7)
+        self.tasks: set[asyncio.Task] = set()
+
+    def handle(self, routed: codec.RoutedMessage) -> None:
+        task = asyncio.create_task(self._answer(routed))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _answer(self, routed: codec.RoutedMessage) -> None:
+        within = self.settings.demo_answer_within_seconds
+        conversation = routed.message.conversation_id
+        department = routed.decision.department
+        if routed.decision.triage:
+            await asyncio.sleep(self.random.uniform(0.1, 0.3) * within)
+            candidates = [c.department for c in routed.decision.candidates] or ["burgerzaken"]
+            department = candidates[0]
+            await self._report(conversation, "triage", codec.HandledAction.HANDLED_ACTION_HANDED_OVER, department)
+        await asyncio.sleep(self.random.uniform(0.1, 1.0) * within)
+        await self._report(conversation, department, codec.HandledAction.HANDLED_ACTION_FIRST_REPLY)
+        say(f"  {department} answered conversation {conversation[:8]}… "
+            f"({codec.channel_label(routed.message.channel)}, HandledEvent first_reply)")
+
+    async def _report(self, conversation: str, department: str, action: int, to: str = "") -> None:
+        event = codec.HandledEvent(conversation_id=conversation, department=department, action=action,
+                                   to_department=to, handler_id=f"demo-{department}")
+        try:
+            async with grpc.aio.insecure_channel(self.settings.router_grpc_address) as channel:
+                await handling_pb2_grpc.HandlingServiceStub(channel).ReportHandled(
+                    handling_pb2.ReportHandledRequest(event=event), timeout=10
+                )
+        except grpc.aio.AioRpcError as exc:
+            say(f"  ! reporting {codec.action_label(action)} failed: {exc.code().name}")
+
+
+async def trickle(replay: Replay, every: float) -> None:
+    """Keep the dashboards alive: one demo message at a time, forever."""
+    entries = yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))
+    rng = random.Random(11)
+    while True:
+        await asyncio.sleep(every * rng.uniform(0.5, 1.5))
+        await replay.send(rng.choice(entries))
+
+
 async def run(settings: DemoSettings) -> None:
     departments = load_departments(settings.departments_file)
     consumer = AIOKafkaConsumer(
@@ -209,7 +259,9 @@ async def run(settings: DemoSettings) -> None:
                 await consumer.position(partition)
             say("demo: replaying citizen messages over all seven channels; where each one went:")
             replay = Replay(settings, session)
+            departments_answer = Departments(settings)
             sender = asyncio.create_task(replay.send_all())
+            more: asyncio.Task | None = None
             seen: set[str] = set()
             announced = False
             while True:
@@ -219,14 +271,23 @@ async def run(settings: DemoSettings) -> None:
                         routed = codec.decode_routed(record.value)
                         seen.add(routed.message.id)
                         say(describe(routed))
+                        if routed.decision.method != codec.RoutingMethod.ROUTING_METHOD_MANUAL:
+                            departments_answer.handle(routed)
                 if not announced and sender.done() and replay.expected <= seen:
                     announced = True
                     sender.result()
                     say(f"demo: all {len(replay.expected)} messages routed.")
                     say(f"demo: metrics for Prometheus: {settings.metrics_url}/metrics")
-                    say("demo: following the department topics; Ctrl-C stops everything.")
                     if settings.demo_exit_when_done:
                         return
+                    say("demo: departments answer within a minute (HandlingService); "
+                        + (f"a new message every ~{settings.demo_trickle_seconds:.0f} s; "
+                           if settings.demo_trickle_seconds else "")
+                        + "Ctrl-C stops everything.")
+                    if settings.demo_trickle_seconds:
+                        more = asyncio.create_task(trickle(replay, settings.demo_trickle_seconds))
+                if more is not None and more.done():
+                    more.result()  # a failure of the trickle is the demo's failure
         finally:
             await consumer.stop()
 

@@ -1,6 +1,6 @@
 """`make run`: the whole system on one machine with the embedded defaults.
 
-Starts Tansu and Redis (unless KAFKA_BOOTSTRAP_SERVERS / REDIS_URL point elsewhere), creates the topics,
+Starts Tansu, Redis (unless KAFKA_BOOTSTRAP_SERVERS / REDIS_URL point elsewhere) and Prometheus, creates the topics,
 generates throw-away secrets for this run, then runs every service and the demo replay with honcho
 (deploy/Procfile). Ctrl-C stops the services, then the servers: no process is left behind.
 """
@@ -17,20 +17,21 @@ from pathlib import Path
 from services.common.departments import load_departments
 from services.common.settings import REPO_ROOT, CommonSettings
 from services.common.topics import all_topics, create_topics
-from services.devstack.servers import ServerProcess, port_is_open, start_broker, start_redis
+from services.devstack.servers import ServerProcess, port_is_open, start_broker, start_prometheus, start_redis
 
 RUN_DIR = REPO_ROOT / "run"
 KAFKA_PORT = 9092
 REDIS_PORT = 6379
+PROMETHEUS_PORT = 9090
 
 
 def say(line: str) -> None:
     print(f"devstack | {line}", flush=True)
 
 
-def ensure_free(port: int, what: str) -> None:
+def ensure_free(port: int, hint: str) -> None:
     if port_is_open("127.0.0.1", port):
-        sys.exit(f"devstack | port {port} is taken; stop what runs there, or point {what} at it.")
+        sys.exit(f"devstack | port {port} is taken; stop what runs there{hint}.")
 
 
 def main() -> None:
@@ -38,17 +39,25 @@ def main() -> None:
     env = dict(os.environ)
     try:
         if "KAFKA_BOOTSTRAP_SERVERS" not in env:
-            ensure_free(KAFKA_PORT, "KAFKA_BOOTSTRAP_SERVERS")
+            ensure_free(KAFKA_PORT, ", or point KAFKA_BOOTSTRAP_SERVERS at it")
             broker = start_broker(KAFKA_PORT, RUN_DIR)
             servers.append(broker)
             env["KAFKA_BOOTSTRAP_SERVERS"] = broker.address
             say(f"Tansu (Kafka protocol, in memory) on {broker.address}")
         if "REDIS_URL" not in env:
-            ensure_free(REDIS_PORT, "REDIS_URL")
+            ensure_free(REDIS_PORT, ", or point REDIS_URL at it")
             redis = start_redis(REDIS_PORT, RUN_DIR)
             servers.append(redis)
             env["REDIS_URL"] = f"redis://{redis.address}/0"
             say(f"Redis on {redis.address}")
+        ensure_free(PROMETHEUS_PORT, " (make run's Prometheus uses it)")
+        prometheus = start_prometheus(
+            PROMETHEUS_PORT, REPO_ROOT / "deploy" / "prometheus" / "prometheus.yml", RUN_DIR / "prometheus"
+        )
+        servers.append(prometheus)
+        say(f"Prometheus on http://{prometheus.address} — live graphs of the demo, e.g. "
+            f"http://{prometheus.address}/graph?g0.expr=channel%3Acontact_messages_received%3Arate5m&g0.tab=0 "
+            f"and alerts at http://{prometheus.address}/alerts")
         # Throw-away secrets for this run only; a real deployment sets them from its secret store.
         for name in ("META_APP_SECRET", "META_VERIFY_TOKEN", "WEBFORM_SECRET", "TWITTER_CONSUMER_SECRET",
                      "AUTHOR_PSEUDONYM_KEY"):
@@ -82,7 +91,7 @@ def main() -> None:
         for server in reversed(servers):
             server.stop()
         if servers:
-            say("stopped the broker and Redis")
+            say("stopped " + ", ".join(server.name for server in servers))
 
 
 if __name__ == "__main__":

@@ -116,3 +116,21 @@ def start_redis(port: int, log_dir: Path, host: str = "127.0.0.1", timeout: floa
         start_new_session=True,
     )
     return _wait_listening(ServerProcess("redis", process, host, port, log_path), timeout)
+
+
+def start_prometheus(port: int, config: Path, data_dir: Path, host: str = "127.0.0.1", timeout: float = 20.0) -> ServerProcess:
+    """Debian's prometheus (`make tools` installs it), scraping the services of `make run`."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        raise FileNotFoundError("prometheus is not installed: run `make tools` (Debian's prometheus package)")
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir.parent / f"prometheus-{port}.log"
+    process = subprocess.Popen(
+        [binary, f"--config.file={config}", f"--storage.tsdb.path={data_dir}", "--storage.tsdb.retention.time=2d",
+         f"--web.listen-address={host}:{port}"],
+        stdout=open(log_path, "wb"),
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    return _wait_listening(ServerProcess("prometheus", process, host, port, log_path), timeout)

@@ -18,6 +18,7 @@ from services.common.stream import create_stream_app
 from services.metrics.config import TRIAGE, load_kpi_config
 from services.metrics.kpi import observe_routed, spike_alert
 from services.metrics.ledger import ConversationLedger
+from services.metrics.office_hours import epoch_to_datetime
 from services.metrics.spikes import SpikeDetector
 from services.metrics.store import KpiStore
 
@@ -96,6 +97,9 @@ SPIKE_ACTIVE = Gauge(
 SPIKE_BASELINE = Gauge(
     "contact_spike_baseline_messages", "The usual count per window of an ongoing spike's theme.",
     ["department", "theme"],
+)
+OFFICE_OPEN = Gauge(
+    "contact_office_open", "1 while the gemeente is open (office hours, holidays: kpi.yaml), else 0."
 )
 SPIKE_ALERTS = Counter("contact_spike_alerts_total", "Spike alerts published to contact.alerts.", ["department"])
 STATE_UNAVAILABLE = Counter(
@@ -255,6 +259,7 @@ def create_app(settings: MetricsSettings) -> faust.App:
         if not loaded.is_set():
             return
         now = time.time()
+        OFFICE_OPEN.set(1 if kpi.office_hours.is_open(epoch_to_datetime(now)) else 0)
         for department, backlog in ledger.backlog(now, department_ids).items():
             BACKLOG_OPEN.labels(department).set(backlog.open)
             BACKLOG_OLDEST.labels(department).set(backlog.oldest_seconds)

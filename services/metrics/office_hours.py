@@ -49,6 +49,10 @@ class OfficeHours:
             day += timedelta(days=1)
         return total
 
+    def is_open(self, moment: datetime) -> bool:
+        local = moment.astimezone(self.zone)
+        return any(opens <= local < closes for opens, closes in self.intervals_on(local.date()))
+
     def seconds_per_week(self) -> float:
         return sum(
             (datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds()

@@ -95,3 +95,11 @@ def test_sla_per_department_and_triage(config):
 def test_configuration_errors_say_what_is_wrong(document, complaint):
     with pytest.raises(KpiConfigError, match=complaint):
         parse_kpi_config(document, [])
+
+
+def test_open_now(config):
+    hours = config.office_hours
+    assert hours.is_open(at(2026, 11, 23, 9, 0)) and hours.is_open(at(2026, 11, 26, 19, 59))
+    assert not hours.is_open(at(2026, 11, 23, 13, 0))  # lunch
+    assert not hours.is_open(at(2026, 11, 22, 10, 0))  # Sunday
+    assert not hours.is_open(at(2026, 12, 25, 10, 0))  # Christmas
