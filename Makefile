@@ -11,7 +11,7 @@ GEN_DIR := services/common/generated
 MODEL := build/model/classifier.joblib
 MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml services/router/classifier.py services/router/training/train.py
 
-.PHONY: tools dashboards venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
+.PHONY: tools dashboards k8s venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
 
 venv: $(STAMP)
 
@@ -73,6 +73,10 @@ classify: $(STAMP) $(MODEL)
 ## Grafana dashboards from deploy/grafana/build.py (commit the result; a test fails when stale).
 dashboards: $(STAMP)
 	@$(PY) deploy/grafana/build.py
+
+## Kubernetes objects derived from deploy/ and the code (k8s/base/generated; a test fails when stale).
+k8s: $(STAMP)
+	@$(PY) k8s/build.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 
 from services.common import codec, topics
 from services.common.dedup import Claim, DeliveryLedger, LedgerUnavailable
-from services.common.kafka import KafkaPublisher, PublishFailed
+from services.common.kafka import KafkaPublisher, PublishFailed, aiokafka_security
 from services.common.logs import configure_logging
 from services.common.payload import Normalised, PayloadError
 from services.common.settings import IngestorSettings
@@ -221,7 +221,10 @@ class Ingestor:
 
 def build_ingestor(settings: IngestorSettings, channel: str) -> Ingestor:
     """Wire Kafka, Redis and the health routes for one channel's ingestor; the caller adds its routes."""
-    publisher = KafkaPublisher(settings.kafka_bootstrap_servers, settings.publish_timeout_seconds, f"ingest-{channel}")
+    publisher = KafkaPublisher(
+        settings.kafka_bootstrap_servers, settings.publish_timeout_seconds, f"ingest-{channel}",
+        aiokafka_security(settings),
+    )
     redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
     ledger = DeliveryLedger(redis, settings.dedup_ttl_seconds, claim_seconds=2 * settings.publish_timeout_seconds)
     threads = ThreadIndex(redis, settings.thread_ttl_seconds)

@@ -6,12 +6,55 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
+from aiokafka.helpers import create_ssl_context
+
+if TYPE_CHECKING:
+    from services.common.settings import CommonSettings
 
 log = logging.getLogger(__name__)
+
+
+def uses_ssl(settings: CommonSettings) -> bool:
+    return settings.kafka_security_protocol in ("SSL", "SASL_SSL")
+
+
+def uses_sasl(settings: CommonSettings) -> bool:
+    return settings.kafka_security_protocol.startswith("SASL_")
+
+
+def aiokafka_security(settings: CommonSettings) -> dict[str, Any]:
+    """Keyword arguments for aiokafka clients: protocol, SASL credentials, TLS context."""
+    options: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol}
+    if uses_sasl(settings):
+        options.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=settings.kafka_sasl_password.get_secret_value(),
+        )
+    if uses_ssl(settings):
+        options["ssl_context"] = create_ssl_context(
+            cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+        )
+    return options
+
+
+def kafka_python_security(settings: CommonSettings) -> dict[str, Any]:
+    """The same for kafka-python clients (command-line tools)."""
+    options: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol}
+    if uses_sasl(settings):
+        options.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism,
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=settings.kafka_sasl_password.get_secret_value(),
+        )
+    if uses_ssl(settings) and settings.kafka_ssl_cafile:
+        options["ssl_cafile"] = str(settings.kafka_ssl_cafile)
+    return options
 
 
 class PublishFailed(RuntimeError):
@@ -25,10 +68,13 @@ class KafkaPublisher:
     replicas. While Kafka is unreachable `publish` raises PublishFailed, and the ingestor answers 503.
     """
 
-    def __init__(self, bootstrap_servers: str, timeout_seconds: float, client_id: str) -> None:
+    def __init__(
+        self, bootstrap_servers: str, timeout_seconds: float, client_id: str, security: Mapping[str, Any] | None = None
+    ) -> None:
         self._bootstrap = bootstrap_servers
         self._timeout = timeout_seconds
         self._client_id = client_id
+        self._security = dict(security or {})
         self._producer: AIOKafkaProducer | None = None
         self._connector: asyncio.Task[None] | None = None
 
@@ -45,6 +91,7 @@ class KafkaPublisher:
                 linger_ms=2,
                 request_timeout_ms=int(self._timeout * 1000),
                 retry_backoff_ms=100,
+                **self._security,
             )
             try:
                 await producer.start()

@@ -26,6 +26,15 @@ class CommonSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         "127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated host:port."
     )
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="How clients talk to Kafka (SASL_SSL with a Strimzi SCRAM listener)."
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "SCRAM-SHA-512", description="SASL mechanism, when the protocol is SASL_*."
+    )
+    kafka_sasl_username: str = Field("", description="SASL user (the service's KafkaUser).")
+    kafka_sasl_password: SecretStr = Field(SecretStr(""), description="SASL password (from the KafkaUser's Secret).")
+    kafka_ssl_cafile: Path | None = Field(None, description="CA certificate file for SSL / SASL_SSL (the cluster CA).")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for dedup and conversation state.")
     departments_file: Path = Field(
         DEFAULT_DEPARTMENTS_FILE, description="YAML file with the departments and their routing rules."

@@ -8,7 +8,7 @@ import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
-from services.common.kafka import wait_for_port
+from services.common.kafka import aiokafka_security, uses_sasl, wait_for_port
 from services.common.logs import configure_logging
 from services.common.settings import CommonSettings
 
@@ -50,6 +50,22 @@ class StreamApp(faust.App):
         return _Transport(self.conf.broker_consumer, self)
 
 
+def faust_credentials(settings: CommonSettings) -> faust.types.auth.CredentialsT | None:
+    """SASL and/or TLS for faust's consumer and producer, from the same settings as every client."""
+    security = aiokafka_security(settings)
+    ssl_context = security.get("ssl_context")
+    if uses_sasl(settings):
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password.get_secret_value(),
+            mechanism=settings.kafka_sasl_mechanism,
+            ssl_context=ssl_context,
+        )
+    if ssl_context is not None:
+        return faust.SSLCredentials(ssl_context)
+    return None
+
+
 def create_stream_app(
     app_id: str, settings: CommonSettings, *, web_host: str, web_port: int, data_dir: Path
 ) -> StreamApp:
@@ -73,6 +89,9 @@ def create_stream_app(
         broker_heartbeat_interval=1.0,
     )
     app.fetch_max_wait_ms = settings.kafka_fetch_max_wait_ms
+    credentials = faust_credentials(settings)
+    if credentials is not None:
+        app.conf.broker_credentials = credentials
 
     assigned = False
 

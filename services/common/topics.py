@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterable
 
 from services.common.departments import Department, load_departments
+from services.common.kafka import kafka_python_security
 from services.common.settings import CommonSettings
 
 INBOUND = "contact.inbound"
@@ -37,11 +38,13 @@ def all_topics(departments: Iterable[Department]) -> list[str]:
     return [INBOUND, TRIAGE, DEADLETTER, CORRECTIONS, HANDLED, ALERTS, *(routed_topic(d.id) for d in departments)]
 
 
-def create_topics(bootstrap_servers: str, names: Iterable[str], partitions: int, replication_factor: int) -> list[str]:
+def create_topics(
+    bootstrap_servers: str, names: Iterable[str], partitions: int, replication_factor: int, **security: object
+) -> list[str]:
     """Create the topics that do not exist yet; return the names created. Safe to run again."""
     from kafka.admin import KafkaAdminClient, NewTopic
 
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="gemeente-topics")
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="gemeente-topics", **security)
     try:
         existing = set(admin.list_topics())
         missing = [n for n in names if n not in existing]
@@ -57,7 +60,8 @@ def main() -> None:
     logging.basicConfig(level=settings.log_level)
     names = all_topics(load_departments(settings.departments_file))
     created = create_topics(
-        settings.kafka_bootstrap_servers, names, settings.topic_partitions, settings.topic_replication_factor
+        settings.kafka_bootstrap_servers, names, settings.topic_partitions, settings.topic_replication_factor,
+        **kafka_python_security(settings),
     )
     for name in names:
         print(f"{'created' if name in created else 'exists '} {name}")

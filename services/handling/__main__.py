@@ -19,6 +19,7 @@ from kafka.errors import KafkaError
 
 from services.common import codec, topics
 from services.common.departments import load_departments
+from services.common.kafka import kafka_python_security
 from services.common.settings import CommonSettings
 from services.handling.events import InvalidHandledEvent, complete_handled_event, parse_action
 
@@ -64,7 +65,9 @@ def main(argv: list[str]) -> int:
         print(f"invalid: {exc}", file=sys.stderr)
         return 2
     try:
-        producer = KafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all")
+        producer = KafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", **kafka_python_security(settings)
+        )
         producer.send(topics.HANDLED, key=event.conversation_id.encode(), value=event.SerializeToString()).get(30)
         producer.close()
     except KafkaError as exc:

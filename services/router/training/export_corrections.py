@@ -13,6 +13,7 @@ import sys
 from kafka import KafkaConsumer, TopicPartition
 
 from services.common import codec, topics
+from services.common.kafka import kafka_python_security
 from services.common.settings import CommonSettings
 
 
@@ -34,8 +35,10 @@ def corrections_to_corpus_lines(corrections: list[codec.Correction]) -> list[dic
     ]
 
 
-def read_corrections(bootstrap: str) -> list[codec.Correction]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=2000)
+def read_corrections(bootstrap: str, **security: object) -> list[codec.Correction]:
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, consumer_timeout_ms=2000, **security
+    )
     try:
         partitions = [TopicPartition(topics.CORRECTIONS, p) for p in consumer.partitions_for_topic(topics.CORRECTIONS) or ()]
         consumer.assign(partitions)
@@ -47,7 +50,7 @@ def read_corrections(bootstrap: str) -> list[codec.Correction]:
 
 def main() -> None:
     settings = CommonSettings()
-    for line in corrections_to_corpus_lines(read_corrections(settings.kafka_bootstrap_servers)):
+    for line in corrections_to_corpus_lines(read_corrections(settings.kafka_bootstrap_servers, **kafka_python_security(settings))):
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 

@@ -1,0 +1,158 @@
+"""Kubernetes objects derived from the one source of each fact: `make k8s` writes k8s/base/generated/.
+
+* config/: departments.yaml and kpi.yaml as in deploy/config (a kustomize ConfigMap may only read files
+  below its kustomization, so they are copied here, not edited here);
+* kafka-topics.yaml: a Strimzi KafkaTopic per topic the code uses (services/common/topics.py), with
+  retention by what the topic holds (the unmasked inbound topic shortest);
+* kafka-users.yaml: a Strimzi KafkaUser per service and per department, with the ACLs they need;
+* prometheus-rule.yaml: the PrometheusRule of deploy/prometheus/rules.yml;
+* dashboards/: the Grafana dashboards of deploy/grafana/dashboards.
+
+A test fails when these files are stale. Edit the sources, then run `make k8s`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from services.common import topics  # noqa: E402
+from services.common.departments import load_departments  # noqa: E402
+
+OUT = ROOT / "k8s" / "base" / "generated"
+CONFIG = ROOT / "deploy" / "config"
+CLUSTER_LABEL = {"strimzi.io/cluster": "gemeente-kafka"}
+DAY_MS = 24 * 3600 * 1000
+PARTITIONS = 6
+# Retention follows the privacy rules: the unmasked text lives on contact.inbound and, for a failed
+# record, on contact.deadletter only as long as needed to route or repair it.
+RETENTION_DAYS = {
+    topics.INBOUND: 3,
+    topics.DEADLETTER: 7,
+    topics.TRIAGE: 30,
+    topics.HANDLED: 90,
+    topics.ALERTS: 30,
+    topics.CORRECTIONS: 365,
+}
+ROUTED_RETENTION_DAYS = 30
+
+
+def kafka_topic(name: str) -> dict:
+    days = RETENTION_DAYS.get(name, ROUTED_RETENTION_DAYS)
+    return {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": "KafkaTopic",
+        "metadata": {"name": name.replace(".", "-").replace("_", "-"), "labels": dict(CLUSTER_LABEL)},
+        "spec": {
+            "topicName": name,
+            "partitions": PARTITIONS,
+            "replicas": 3,
+            "config": {
+                "min.insync.replicas": 2,
+                "retention.ms": days * DAY_MS,
+                "cleanup.policy": "delete",
+            },
+        },
+    }
+
+
+def acl(resource_type: str, name: str, operations: list[str], pattern: str = "literal") -> dict:
+    return {"resource": {"type": resource_type, "name": name, "patternType": pattern}, "operations": operations}
+
+
+def kafka_user(name: str, acls: list[dict], purpose: str) -> dict:
+    return {
+        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "kind": "KafkaUser",
+        "metadata": {"name": name, "labels": dict(CLUSTER_LABEL), "annotations": {"gemeente.nl/purpose": purpose}},
+        "spec": {
+            "authentication": {"type": "scram-sha-512"},
+            "authorization": {"type": "simple", "acls": acls},
+        },
+    }
+
+
+def kafka_users(department_ids: list[str]) -> list[dict]:
+    read = ["Read", "Describe"]
+    write = ["Write", "Describe"]
+    routed = [topics.routed_topic(d) for d in department_ids]
+    users = [
+        kafka_user("gemeente-ingest", [acl("topic", topics.INBOUND, write)],
+                   "the channel ingestors: publish citizen messages"),
+        kafka_user("gemeente-router", [
+            acl("topic", topics.INBOUND, read),
+            acl("group", "gemeente-router", ["Read"]),
+            *(acl("topic", name, write) for name in
+              (topics.TRIAGE, topics.DEADLETTER, topics.CORRECTIONS, topics.HANDLED, *routed)),
+        ], "the router: reads inbound, writes departments, triage, dead letters, corrections, handled events"),
+        kafka_user("gemeente-metrics", [
+            *(acl("topic", name, read) for name in
+              (topics.INBOUND, topics.TRIAGE, topics.DEADLETTER, topics.HANDLED, *routed)),
+            acl("group", "gemeente-metrics", ["Read"]),
+            acl("topic", topics.ALERTS, write),
+        ], "the metrics service: reads every topic, writes spike alerts"),
+        kafka_user("gemeente-webcare", [
+            acl("topic", topics.TRIAGE, read),
+            acl("topic", topics.ALERTS, read),
+            acl("group", "webcare-", ["Read"], "prefix"),
+            acl("topic", topics.HANDLED, write),
+        ], "the webcare team: triage and alerts; reports what it handled"),
+    ]
+    for department in department_ids:
+        users.append(kafka_user(f"afdeling-{department.replace('_', '-')}", [
+            acl("topic", topics.routed_topic(department), read),
+            acl("group", f"{department}-", ["Read"], "prefix"),
+            acl("topic", topics.HANDLED, write),
+        ], f"department {department}: reads only its own topic, groups '{department}-*'; reports what it handled"))
+    return users
+
+
+def prometheus_rule() -> dict:
+    rules = yaml.safe_load((ROOT / "deploy" / "prometheus" / "rules.yml").read_text(encoding="utf-8"))
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": {"name": "gemeente-contact", "labels": {"release": "kube-prometheus-stack"}},
+        "spec": {"groups": rules["groups"]},
+    }
+
+
+def documents(objects: list[dict], header: str) -> str:
+    body = yaml.safe_dump_all(objects, sort_keys=False, allow_unicode=True, width=120)
+    return f"# Generated by k8s/build.py ({header}); do not edit.\n{body}"
+
+
+def render() -> dict[str, str]:
+    """Relative path under generated/ → file content."""
+    departments = [d.id for d in load_departments(CONFIG / "departments.yaml")]
+    files = {
+        "kafka-topics.yaml": documents([kafka_topic(n) for n in topics.all_topics(load_departments(CONFIG / "departments.yaml"))],
+                                       "from services/common/topics.py"),
+        "kafka-users.yaml": documents(kafka_users(departments), "from the topics and departments"),
+        "prometheus-rule.yaml": documents([prometheus_rule()], "from deploy/prometheus/rules.yml"),
+    }
+    for name in ("departments.yaml", "kpi.yaml"):
+        files[f"config/{name}"] = (CONFIG / name).read_text(encoding="utf-8")
+    for path in sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json")):
+        files[f"dashboards/{path.name}"] = path.read_text(encoding="utf-8")
+    return files
+
+
+def main() -> None:
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    for relative, text in render().items():
+        target = OUT / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    print(f"wrote {len(render())} files to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
