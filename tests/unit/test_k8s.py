@@ -1,0 +1,313 @@
+"""The Kubernetes manifests: both overlays render, every object validates against the Kubernetes and
+CRD schemas, and ports, probe paths, environment variables and topics are the ones the code uses."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from services.common import settings as settings_module
+from services.common import topics
+from services.common.departments import load_departments
+from services.common.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
+from tests.schemas.crds import SCHEMAS
+
+K8S = REPO_ROOT / "k8s"
+OVERLAYS = ["dev", "prod"]
+KUBERNETES_VERSION = "1.30"
+# Deployment entry point → the settings class its process reads.
+SETTINGS_OF = {
+    "services.ingest_whatsapp": settings_module.WhatsAppSettings,
+    "services.ingest_webform": settings_module.WebformSettings,
+    "services.ingest_facebook": settings_module.FacebookSettings,
+    "services.ingest_instagram": settings_module.InstagramSettings,
+    "services.ingest_twitter": settings_module.TwitterSettings,
+    "services.ingest_email": settings_module.EmailSettings,
+    "services.ingest_kcc": settings_module.KccSettings,
+    "services.router": settings_module.RouterSettings,
+    "services.metrics": settings_module.MetricsSettings,
+}
+
+
+def kubectl() -> str:
+    found = shutil.which("kubectl") or str(Path(sys.executable).parent / "kubectl")
+    assert Path(found).exists(), "kubectl is missing: `make kubectl` puts one in the virtual environment"
+    return found
+
+
+def render(overlay: str) -> list[dict]:
+    done = subprocess.run([kubectl(), "kustomize", str(K8S / "overlays" / overlay)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return [doc for doc in yaml.safe_load_all(done.stdout) if doc]
+
+
+@pytest.fixture(scope="module", params=OVERLAYS)
+def rendered(request) -> tuple[str, list[dict]]:
+    return request.param, render(request.param)
+
+
+def of_kind(objects: list[dict], kind: str) -> list[dict]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def by_name(objects: list[dict], kind: str) -> dict[str, dict]:
+    return {o["metadata"]["name"]: o for o in of_kind(objects, kind)}
+
+
+def containers(objects: list[dict]) -> list[tuple[dict, dict]]:
+    return [(d, c) for d in of_kind(objects, "Deployment") for c in d["spec"]["template"]["spec"]["containers"]]
+
+
+def env_config(objects: list[dict]) -> dict[str, str]:
+    [config] = [c for c in of_kind(objects, "ConfigMap") if c["metadata"]["name"].startswith("gemeente-env")]
+    return config["data"]
+
+
+# --- rendering and schemas -----------------------------------------------------------------------
+
+def test_the_generated_objects_are_current():
+    spec = importlib.util.spec_from_file_location("k8s_build", K8S / "build.py")
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    expected = build.render()
+    generated = K8S / "base" / "generated"
+    on_disk = {str(p.relative_to(generated)) for p in generated.rglob("*") if p.is_file()}
+    assert on_disk == set(expected), "run `make k8s`"
+    for relative, text in expected.items():
+        assert (generated / relative).read_text(encoding="utf-8") == text, f"run `make k8s` ({relative})"
+
+
+def test_every_object_validates_against_its_schema(rendered):
+    overlay, objects = rendered
+    for item in objects:
+        where = f"{overlay}: {item['kind']}/{item['metadata']['name']}"
+        crd = f"{item['apiVersion']}/{item['kind']}"
+        if crd in SCHEMAS:
+            try:
+                jsonschema.validate(item, SCHEMAS[crd])
+            except jsonschema.ValidationError as exc:
+                pytest.fail(f"{where}: {exc.message} at {list(exc.absolute_path)}")
+        else:
+            try:
+                kubernetes_validate.validate(item, KUBERNETES_VERSION, strict=True)
+            except kubernetes_validate.ValidationError as exc:
+                pytest.fail(f"{where}: {exc.message} at {list(exc.path)}")
+
+
+def test_the_schema_check_catches_a_misspelt_field():
+    topic = {"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic", "metadata": {"name": "t"},
+             "spec": {"partitions": 6, "replica": 3}}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(topic, SCHEMAS["kafka.strimzi.io/v1beta2/KafkaTopic"])
+    deployment = next(o for o in render("dev") if o["kind"] == "Deployment")
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {"httpGet": {"path": "/readyz"}}
+    deployment["spec"]["template"]["spec"]["containers"][0]["imagePullPolice"] = "Always"
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+
+
+def test_no_secret_is_in_the_manifests(rendered):
+    _, objects = rendered
+    assert of_kind(objects, "Secret") == []
+
+
+# --- workloads -----------------------------------------------------------------------------------
+
+def test_workloads_run_locked_down_with_resources_and_probes(rendered):
+    _, objects = rendered
+    for workload in of_kind(objects, "Deployment") + of_kind(objects, "StatefulSet"):
+        pod = workload["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert pod["automountServiceAccountToken"] is False
+        for container in pod["containers"]:
+            where = f"{workload['metadata']['name']}/{container['name']}"
+            context = container["securityContext"]
+            assert context["readOnlyRootFilesystem"] is True, where
+            assert context["allowPrivilegeEscalation"] is False, where
+            assert context["capabilities"]["drop"] == ["ALL"], where
+            assert {"cpu", "memory"} <= set(container["resources"]["requests"]), where
+            assert {"cpu", "memory"} <= set(container["resources"]["limits"]), where
+            assert "readinessProbe" in container and "livenessProbe" in container, where
+
+
+def test_ports_env_and_probe_paths_are_what_the_code_serves(rendered):
+    overlay, objects = rendered
+    from services.common.ingest import create_ingest_app
+    from services.metrics.app import create_app
+
+    class Publisher:
+        async def is_ready(self) -> bool:
+            return True
+
+    ingest_paths = {r.canonical for r in create_ingest_app(Publisher(), 1024).router.resources()}
+    stream_paths = set(create_app(settings_module.MetricsSettings()).web.views)
+    shared_env = env_config(objects)
+    for deployment, container in containers(objects):
+        [module] = container["args"]
+        settings_class = SETTINGS_OF[module]
+        known = {name.upper() for name in settings_class.model_fields}
+        env = {e["name"]: e for e in container.get("env", [])}
+        where = f"{overlay}: {deployment['metadata']['name']}"
+        assert set(env) <= known, f"{where}: {set(env) - known} are not settings of {module}"
+        assert set(shared_env) <= {n.upper() for cls in SETTINGS_OF.values() for n in cls.model_fields} | {
+            n.upper() for n in settings_module.CommonSettings.model_fields}, f"{where}: unknown shared setting"
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        http_setting = next(n for n in env if n.endswith("_PORT") and n not in ("SMTP_PORT", "KCC_GRPC_PORT", "ROUTER_GRPC_PORT"))
+        assert int(env[http_setting]["value"]) == ports["http"], where
+        assert int(env[http_setting]["value"]) == settings_class.model_fields[http_setting.lower()].default, where
+        served = stream_paths if module in ("services.router", "services.metrics") else ingest_paths
+        for probe in ("readinessProbe", "livenessProbe"):
+            assert container[probe]["httpGet"]["path"] in served, f"{where}: {probe}"
+            assert container[probe]["httpGet"]["port"] == "http", where
+        for name, value in env.items():
+            if "valueFrom" in value:
+                assert settings_class.model_fields[name.lower()].annotation.__name__ == "SecretStr", (
+                    f"{where}: {name} comes from a Secret but is not a secret setting")
+        secrets_needed = {n.upper() for n, f in settings_class.model_fields.items() if f.is_required()}
+        assert secrets_needed <= set(env), f"{where}: required settings missing: {secrets_needed - set(env)}"
+
+
+def test_services_target_named_container_ports(rendered):
+    _, objects = rendered
+    deployments = by_name(objects, "Deployment")
+    for service in of_kind(objects, "Service"):
+        name = service["spec"]["selector"]["app.kubernetes.io/name"]
+        if name == "gemeente-redis":
+            continue
+        ports = {p["name"] for _, c in containers([deployments[name]]) for p in c["ports"]}
+        for port in service["spec"]["ports"]:
+            assert port["targetPort"] in ports, f"{service['metadata']['name']}: {port['targetPort']}"
+
+
+def test_ingress_paths_are_the_webhook_paths_of_the_code(rendered):
+    _, objects = rendered
+    [ingress] = of_kind(objects, "Ingress")
+    routes = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
+    from services.ingest_facebook.__main__ import PATH as facebook
+    from services.ingest_instagram.__main__ import PATH as instagram
+    from services.ingest_twitter.app import PATH as twitter
+    from services.ingest_webform.app import PATH as webform
+    from services.ingest_whatsapp.__main__ import PATH as whatsapp
+
+    assert routes == {whatsapp: "gemeente-ingest-whatsapp", webform: "gemeente-ingest-webform",
+                      facebook: "gemeente-ingest-facebook", instagram: "gemeente-ingest-instagram",
+                      twitter: "gemeente-ingest-twitter"}
+    assert ingress["spec"]["tls"][0]["hosts"] == [ingress["spec"]["rules"][0]["host"]]
+
+
+# --- Kafka ---------------------------------------------------------------------------------------
+
+def test_a_kafka_topic_for_every_topic_the_code_uses(rendered):
+    overlay, objects = rendered
+    declared = {t["spec"]["topicName"]: t["spec"] for t in of_kind(objects, "KafkaTopic")}
+    assert set(declared) == set(topics.all_topics(load_departments(DEFAULT_DEPARTMENTS_FILE)))
+    retention = {name: spec["config"]["retention.ms"] for name, spec in declared.items()}
+    # The unmasked text: the shortest retention of all.
+    assert retention[topics.INBOUND] == min(retention.values())
+    assert retention[topics.DEADLETTER] < retention[topics.routed_topic("afval")]
+    if overlay == "prod":
+        assert all(s["replicas"] == 3 and s["config"]["min.insync.replicas"] == 2 for s in declared.values())
+
+
+def test_departments_read_only_their_own_topic(rendered):
+    _, objects = rendered
+    users = by_name(objects, "KafkaUser")
+    departments = [d.id for d in load_departments(DEFAULT_DEPARTMENTS_FILE)]
+    all_topic_names = set(topics.all_topics(load_departments(DEFAULT_DEPARTMENTS_FILE)))
+    for department in departments:
+        acls = users[f"afdeling-{department.replace('_', '-')}"]["spec"]["authorization"]["acls"]
+        readable = {a["resource"]["name"] for a in acls if a["resource"]["type"] == "topic" and "Read" in a["operations"]}
+        assert readable == {topics.routed_topic(department)}
+    for user in users.values():
+        for rule in user["spec"]["authorization"]["acls"]:
+            if rule["resource"]["type"] == "topic":
+                assert rule["resource"]["name"] in all_topic_names, rule
+
+
+def test_each_service_uses_its_own_kafka_user(rendered):
+    _, objects = rendered
+    users = by_name(objects, "KafkaUser")
+    for deployment, container in containers(objects):
+        env = {e["name"]: e for e in container["env"]}
+        user = env["KAFKA_SASL_USERNAME"]["value"]
+        assert user in users
+        assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": user, "key": "password"}
+
+
+def test_the_router_scales_on_lag_and_never_beyond_the_partitions():
+    objects = render("prod")
+    [scaled] = of_kind(objects, "ScaledObject")
+    [trigger] = scaled["spec"]["triggers"]
+    assert trigger["type"] == "kafka"
+    assert trigger["metadata"]["topic"] == topics.INBOUND
+    from services.router.app import create_app  # noqa: F401 - the consumer group is the faust app id
+    assert trigger["metadata"]["consumerGroup"] == "gemeente-router"
+    assert scaled["spec"]["scaleTargetRef"]["name"] in by_name(objects, "Deployment")
+    inbound = next(t for t in of_kind(objects, "KafkaTopic") if t["spec"]["topicName"] == topics.INBOUND)
+    assert scaled["spec"]["maxReplicaCount"] <= inbound["spec"]["partitions"]
+    assert by_name(objects, "Deployment")["gemeente-router"]["spec"]["replicas"] <= inbound["spec"]["partitions"]
+    ingestors = {d for d in by_name(objects, "Deployment") if d.startswith("gemeente-ingest-")}
+    assert {h["spec"]["scaleTargetRef"]["name"] for h in of_kind(objects, "HorizontalPodAutoscaler")} == ingestors
+
+
+def test_dev_runs_one_replica_of_everything():
+    objects = render("dev")
+    assert {d["spec"]["replicas"] for d in of_kind(objects, "Deployment")} == {1}
+    assert of_kind(objects, "HorizontalPodAutoscaler") == [] and of_kind(objects, "ScaledObject") == []
+
+
+def test_prod_spreads_replicas_over_nodes():
+    for deployment in of_kind(render("prod"), "Deployment"):
+        keys = {c["topologyKey"] for c in deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]}
+        assert "kubernetes.io/hostname" in keys
+
+
+# --- network and monitoring ----------------------------------------------------------------------
+
+def test_network_policies_deny_by_default_and_shield_the_router(rendered):
+    _, objects = rendered
+    policies = by_name(objects, "NetworkPolicy")
+    assert policies["default-deny"]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    router_rules = [
+        rule for p in policies.values()
+        for rule in p["spec"].get("ingress", [])
+        if "gemeente-router" in str(p["spec"]["podSelector"])
+    ]
+    sources = [source for rule in router_rules for source in rule["from"]]
+    assert sources and all(s == {"podSelector": {}} or "namespaceSelector" in s for s in sources)
+    assert all(s.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name") in (None, "monitoring")
+               for s in sources)
+    egress = policies["egress-dns-kafka-redis"]["spec"]["egress"]
+    assert {p["port"] for rule in egress for p in rule["ports"]} == {53, 9093, 6379}
+
+
+def test_prometheus_rule_is_the_rules_file_and_every_service_is_scraped(rendered):
+    _, objects = rendered
+    [rule] = of_kind(objects, "PrometheusRule")
+    rules_file = yaml.safe_load((REPO_ROOT / "deploy" / "prometheus" / "rules.yml").read_text())
+    assert rule["spec"]["groups"] == rules_file["groups"]
+    [monitor] = of_kind(objects, "ServiceMonitor")
+    selector = monitor["spec"]["selector"]["matchLabels"]
+    scraped = {s["metadata"]["labels"]["app.kubernetes.io/name"] for s in of_kind(objects, "Service")
+               if selector.items() <= s["metadata"]["labels"].items()}
+    assert scraped == set(by_name(objects, "Deployment"))
+    # The job label is the service's name: the names the rules' `up{job=~"gemeente-.*"}` expects.
+    prometheus_jobs = {j["job_name"] for j in yaml.safe_load(
+        (REPO_ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())["scrape_configs"]}
+    assert scraped == prometheus_jobs
+
+
+def test_grafana_dashboards_are_shipped_for_the_sidecar(rendered):
+    _, objects = rendered
+    [dashboards] = [c for c in of_kind(objects, "ConfigMap") if c["metadata"]["name"] == "gemeente-grafana-dashboards"]
+    assert dashboards["metadata"]["labels"]["grafana_dashboard"] == "1"
+    assert set(dashboards["data"]) == {p.name for p in (REPO_ROOT / "deploy" / "grafana" / "dashboards").glob("*.json")}
