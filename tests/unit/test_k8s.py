@@ -311,3 +311,24 @@ def test_grafana_dashboards_are_shipped_for_the_sidecar(rendered):
     [dashboards] = [c for c in of_kind(objects, "ConfigMap") if c["metadata"]["name"] == "gemeente-grafana-dashboards"]
     assert dashboards["metadata"]["labels"]["grafana_dashboard"] == "1"
     assert set(dashboards["data"]) == {p.name for p in (REPO_ROOT / "deploy" / "grafana" / "dashboards").glob("*.json")}
+
+
+# --- the image ---------------------------------------------------------------------------------
+
+def test_the_image_is_multi_stage_non_root_and_configured_by_settings(rendered):
+    _, objects = rendered
+    lines = [line.strip() for line in (REPO_ROOT / "Dockerfile").read_text().splitlines()]
+    stages = [line for line in lines if line.startswith("FROM ")]
+    assert len(stages) == 2 and " AS build" in stages[0]
+    final = lines[lines.index(stages[1]):]
+    assert not any("apt-get" in line or "gcc" in line for line in final), "no build tools in the final stage"
+    [user] = [line.split()[1] for line in final if line.startswith("USER ")]
+    uid = int(user.split(":")[0])
+    assert uid != 0
+    for deployment in of_kind(objects, "Deployment"):
+        assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsUser"] == uid
+    env_block = " ".join(final[next(i for i, line in enumerate(final) if line.startswith("ENV ")):])
+    names = {token.split("=")[0] for token in env_block.replace("\\", " ").split() if "=" in token}
+    settings_names = {n.upper() for cls in SETTINGS_OF.values() for n in cls.model_fields}
+    assert {"DEPARTMENTS_FILE", "KPI_CONFIG_FILE", "ROUTER_MODEL_FILE"} <= names
+    assert names - {"PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"} <= settings_names
