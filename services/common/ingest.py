@@ -4,8 +4,10 @@ A channel supplies only its pure parts: how to check the signature and how to tu
 ContactMessages. Everything here answers the same way on every channel:
 
   400 malformed body (with a reason)     401 signature missing     403 signature wrong
-  413 body too large                     503 Kafka did not acknowledge (the sender retries)
+  408 body not sent in time (slow client) 413 body too large      503 Kafka did not acknowledge (retry)
   200 only after Kafka has every message (acks=all), or when all of them were delivered before.
+  202 a signed body the normaliser could not handle (a bug, not the sender's fault): it is kept on
+      contact.deadletter with the reason, to be replayed once fixed, instead of being retried forever.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import inspect
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -61,6 +64,7 @@ PUBLISH_SECONDS = Histogram(
 
 
 MAX_BODY_BYTES = web.AppKey("max_body_bytes", int)
+READ_TIMEOUT = web.AppKey("read_timeout_seconds", float)
 
 
 def error_response(status: int, reason: str) -> web.Response:
@@ -152,10 +156,13 @@ def webhook_handler(
     async def handle_webhook(request: web.Request) -> web.Response:
         started = asyncio.get_running_loop().time()
         try:
-            body = await request.read()
+            body = await asyncio.wait_for(request.read(), timeout=request.app[READ_TIMEOUT])
         except web.HTTPRequestEntityTooLarge:
             REQUESTS.labels(channel, "too_large").inc()
             return error_response(413, f"body larger than {request.app[MAX_BODY_BYTES]} bytes")
+        except asyncio.TimeoutError:
+            REQUESTS.labels(channel, "slow_client").inc()
+            return error_response(408, f"body not received within {request.app[READ_TIMEOUT]:g} s")
         check = check_signature(body, request)
         if check is not SignatureCheck.VALID:
             REQUESTS.labels(channel, "bad_signature").inc()
@@ -169,6 +176,8 @@ def webhook_handler(
         except PayloadError as exc:
             REQUESTS.labels(channel, "malformed").inc()
             return error_response(400, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a normaliser bug must not lose an authentic message
+            return await dead_letter_webhook(deliverer, body, exc)
         try:
             published, duplicates = await deliverer.deliver_normalised(normalised)
         except PublishFailed as exc:
@@ -180,6 +189,27 @@ def webhook_handler(
         return web.json_response({"published": published, "duplicates": duplicates})
 
     return handle_webhook
+
+
+async def dead_letter_webhook(deliverer: Deliverer, body: bytes, exc: Exception) -> web.Response:
+    """Keep a signed body that made the normaliser fail on contact.deadletter (stage "<channel>.normalise")."""
+    channel = deliverer.channel
+    letter = codec.DeadLetter(
+        original=body,
+        source_topic=f"webhook:{channel}",
+        stage=f"{channel}.normalise",
+        # The exception's type and where it arose; never its message, which may quote the body.
+        error=f"{type(exc).__name__} in the {channel} normaliser",
+        failed_at=codec.timestamp_from_epoch(time.time()),
+    )
+    try:
+        await deliverer.publisher.publish(topics.DEADLETTER, [(channel.encode(), letter.SerializeToString())])
+    except PublishFailed:
+        REQUESTS.labels(channel, "unavailable").inc()
+        return error_response(503, "Kafka did not acknowledge; retry later")
+    REQUESTS.labels(channel, "dead_letter").inc()
+    log.error("%s webhook kept on %s: %s", channel, topics.DEADLETTER, letter.error, exc_info=False)
+    return web.json_response({"dead_lettered": True}, status=202)
 
 
 async def healthz(_: web.Request) -> web.Response:
@@ -199,10 +229,13 @@ def readiness_view(is_ready: Callable[[], Awaitable[bool]]) -> Callable[[web.Req
     return readyz
 
 
-def create_ingest_app(publisher: KafkaPublisher, max_body_bytes: int) -> web.Application:
+def create_ingest_app(
+    publisher: KafkaPublisher, max_body_bytes: int, read_timeout_seconds: float = 10.0
+) -> web.Application:
     """The aiohttp application with the health and metrics routes; the channel adds its webhook routes."""
     app = web.Application(client_max_size=max_body_bytes)
     app[MAX_BODY_BYTES] = max_body_bytes
+    app[READ_TIMEOUT] = read_timeout_seconds
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readiness_view(publisher.is_ready))
     app.router.add_get("/metrics", metrics_view)
@@ -228,7 +261,7 @@ def build_ingestor(settings: IngestorSettings, channel: str) -> Ingestor:
     redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
     ledger = DeliveryLedger(redis, settings.dedup_ttl_seconds, claim_seconds=2 * settings.publish_timeout_seconds)
     threads = ThreadIndex(redis, settings.thread_ttl_seconds)
-    app = create_ingest_app(publisher, settings.max_body_bytes)
+    app = create_ingest_app(publisher, settings.max_body_bytes, settings.read_timeout_seconds)
 
     async def lifecycle(_: web.Application):
         await publisher.start()

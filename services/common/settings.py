@@ -57,6 +57,9 @@ class IngestorSettings(CommonSettings):
     max_body_bytes: int = Field(
         1_048_576, ge=1024, description="Larger request bodies are refused with 413."
     )
+    read_timeout_seconds: float = Field(
+        10.0, gt=0, description="A webhook body not received within this time is answered 408 (slow clients)."
+    )
     publish_timeout_seconds: float = Field(
         5.0, gt=0, description="How long a webhook waits for Kafka's acknowledgement before answering 503."
     )

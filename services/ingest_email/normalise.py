@@ -82,6 +82,15 @@ def strip_quotes_and_signature(text: str) -> str:
     return latest or text.strip()
 
 
+_LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def single_line(value: str) -> str:
+    """A header value on one line: an encoded CR/LF ("=?utf-8?q?hi=0D=0ABcc:...?=") must not become a
+    line break in what departments display, log or put in a reply's headers."""
+    return " ".join(_LINE_BREAKS.sub(" ", value).split())
+
+
 def email_to_contact(
     message: EmailMessage, received_at: datetime, pseudonymizer: Pseudonymizer, known_roots: Mapping[str, str]
 ) -> Normalised:
@@ -128,8 +137,8 @@ def email_to_contact(
         conversation_id="em-" + pseudonymizer.pseudonym("email-thread", root),
         received_at=codec.timestamp(received_at),
         author_id=pseudonymizer.pseudonym("email", sender.addr_spec.lower()),
-        display_name=str(sender.display_name or ""),
-        subject=str(message.get("Subject", ""))[:500],
+        display_name=single_line(str(sender.display_name or ""))[:200],
+        subject=single_line(str(message.get("Subject", "")))[:500],
         text=text[:MAX_TEXT_CHARS],
         attachments=attachments,
         in_reply_to=parents[0] if parents else "",

@@ -74,3 +74,13 @@ def test_mail_without_sender_is_refused():
 def test_non_mail_is_refused():
     with pytest.raises(PayloadError):
         parse_email(b"")
+
+
+def test_encoded_line_breaks_in_headers_do_not_survive_header_injection():
+    raw = (b"From: =?utf-8?q?Jan=0D=0AReply-To:_x@evil.example?= <jan@example.org>\r\n"
+           b"To: contact@gemeente.example\r\n"
+           b"Subject: =?utf-8?q?Kliko_kapot=0D=0ABcc:_evil@example.org?=\r\n"
+           b"Message-ID: <inject-1@example.org>\r\n\r\nMijn kliko is kapot.\r\n")
+    [mail] = email_to_contact(parse_email(raw), NOW, PSEUDO, {}).messages
+    assert mail.subject == "Kliko kapot Bcc: evil@example.org"
+    assert "\r" not in mail.display_name and "\n" not in mail.display_name
