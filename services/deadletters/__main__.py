@@ -1,0 +1,98 @@
+"""Dead letters: list them, and replay them once their cause is fixed.
+
+    python -m services.deadletters list
+    python -m services.deadletters replay --stage router.decide [--dry-run]
+
+A replay publishes the original record to the topic it came from, so the router sees it again. Each
+dead letter is replayed at most once (a marker per dead-letter offset in Redis), so running the command
+twice does not double anything. Lines show stage, source, offset and reason, never the content.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from redis import Redis
+
+from services.common import codec, topics
+from services.common.kafka import kafka_python_security
+from services.common.settings import CommonSettings
+from services.deadletters.replay import Replay, describe, replay_of
+
+MARKER_TTL_SECONDS = 30 * 24 * 3600
+
+
+def read_dead_letters(settings: CommonSettings) -> list[tuple[int, int, codec.DeadLetter]]:
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False, consumer_timeout_ms=2000,
+        **kafka_python_security(settings),
+    )
+    try:
+        partitions = [TopicPartition(topics.DEADLETTER, p) for p in sorted(consumer.partitions_for_topic(topics.DEADLETTER) or ())]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        letters = []
+        for record in consumer:
+            letter = codec.DeadLetter()
+            try:
+                letter.ParseFromString(record.value)
+            except Exception:  # noqa: BLE001 - an unreadable dead letter is listed, not fatal
+                letter = codec.DeadLetter(stage="?", error="unreadable dead letter")
+            letters.append((record.partition, record.offset, letter))
+        return letters
+    finally:
+        consumer.close()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.deadletters", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["list", "replay"])
+    parser.add_argument("--stage", action="append", help="only these stages (repeatable); default: all")
+    parser.add_argument("--dry-run", action="store_true", help="show what would be replayed")
+    args = parser.parse_args(argv)
+    settings = CommonSettings()
+    letters = read_dead_letters(settings)
+    if args.command == "list":
+        for partition, offset, letter in letters:
+            print(f"{partition}:{offset:<8} {describe(letter)}")
+        print(f"{len(letters)} dead letter(s)")
+        return 0
+    stages = frozenset(args.stage) if args.stage else None
+    redis = Redis.from_url(settings.redis_url)
+    producer = None if args.dry_run else KafkaProducer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", **kafka_python_security(settings)
+    )
+    replayed = skipped = 0
+    for partition, offset, letter in letters:
+        plan = replay_of(letter, stages)
+        if not isinstance(plan, Replay):
+            if stages is None or letter.stage in stages:
+                print(f"skip   {partition}:{offset} {describe(letter)} ({plan})")
+            skipped += 1
+            continue
+        marker = f"deadletter:replayed:{partition}:{offset}"
+        if args.dry_run:
+            if not redis.exists(marker):
+                print(f"would  {partition}:{offset} {describe(letter)} → {plan.topic}")
+                replayed += 1
+            continue
+        # Claim first: a second run, or two operators at once, replay each dead letter once.
+        if not redis.set(marker, "claimed", nx=True, ex=MARKER_TTL_SECONDS):
+            continue
+        try:
+            producer.send(plan.topic, key=plan.key or None, value=plan.value).get(30)
+        except Exception:
+            redis.delete(marker)
+            raise
+        print(f"replay {partition}:{offset} {describe(letter)} → {plan.topic}")
+        replayed += 1
+    if producer is not None:
+        producer.close()
+    print(f"{replayed} {'to replay' if args.dry_run else 'replayed'}, {skipped} skipped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
