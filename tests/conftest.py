@@ -98,6 +98,13 @@ class ServiceProcess:
         self.stop()
         self.process = self._start()
 
+    def kill_and_start(self) -> None:
+        """SIGKILL (no chance to commit or flush) and start again."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.process = self._start()
+
     def wait_ready(self, url: str, timeout: float = 60) -> None:
         import urllib.request
 

@@ -187,6 +187,9 @@ class RouterSettings(CommonSettings):
     sticky_ttl_seconds: int = Field(
         14 * 24 * 3600, ge=60, description="How long a conversation's department is remembered."
     )
+    output_ledger_ttl_seconds: int = Field(
+        8 * 24 * 3600, ge=3600, description="How long the router remembers what it published (no second copy after a crash)."
+    )
     router_batch_size: int = Field(500, ge=1, description="Records the router takes from the stream at once.")
     router_batch_seconds: float = Field(0.01, gt=0, description="Longest wait to fill a batch.")
     router_data_dir: Path = Field(Path("/tmp/gemeente-router"), description="The router's local faust state.")

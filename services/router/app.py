@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections import Counter as Tally
 from datetime import datetime, timezone
 
@@ -13,6 +15,7 @@ from prometheus_client import Counter, Histogram
 from redis.asyncio import Redis
 
 from services.common import codec, topics
+from services.common.kafka import aiokafka_security
 from services.common.settings import RouterSettings
 from services.common.stream import create_stream_app
 from services.common.departments import load_routing_config
@@ -21,13 +24,18 @@ from services.handling.api import HandlingServicer
 from services.router.api import SERVICE_NAME, RoutingServicer, create_grpc_server
 from services.router.decision import Decider, UrgencyRater
 from services.router.memory import ConversationMemory, RoutedStore
+from services.router.outputs import OutputLedger, find_published, output_key, plan
 from services.router.routing import RoutingContext, SourceRecord, route_records
 from services.router.wiring import build_decider
 
+log = logging.getLogger(__name__)
 ROUTED = Counter(
     "contact_router_messages_total",
     "Messages the router published, by destination (department, triage, deadletter), method and channel.",
     ["destination", "method", "channel"],
+)
+BATCH_FAILURES = Counter(
+    "contact_router_batch_failures_total", "Batches that failed and were retried, by exception type.", ["error"]
 )
 BATCH_SIZE = Histogram(
     "contact_router_batch_size", "Records routed per batch.", buckets=(1, 5, 10, 50, 100, 250, 500, 1000)
@@ -83,32 +91,67 @@ def create_app(
         async def on_stop(self) -> None:
             await self.server.stop(grace=5)
 
+    ledger = OutputLedger(redis, settings.output_ledger_ttl_seconds)
+    consumer_options = {"bootstrap_servers": settings.kafka_bootstrap_servers, **aiokafka_security(settings)}
+
+    async def only_new(outcomes: list, sources: list[tuple[str, int, int]]) -> list[tuple]:
+        """Drop what an earlier incarnation already published; mark the rest pending before sending."""
+        keys = [output_key(o, s) for o, s in zip(outcomes, sources)]
+        marks = await ledger.marks(keys)
+        unsure = {k: m for k, m in marks.items() if m is not None and m.state == "pending"}
+        published = await find_published(unsure, consumer_options) if unsure else set()
+        if unsure:
+            log.warning("after a restart: %d output(s) were in flight, %d of them already on Kafka",
+                        len(unsure), len(published))
+        await ledger.mark_done(published)
+        fresh = [(o, k) for o, k, send in zip(outcomes, keys, plan(keys, marks, published)) if send]
+        await ledger.mark_pending({k: o.topic for o, k in fresh}, int(time.time() * 1000))
+        return fresh
+
     @app.agent(inbound)
     async def route_inbound(stream: faust.StreamT) -> None:
-        # take_events acks a batch only after this body finished it: every routed record of the batch
-        # was acknowledged by Kafka before the inbound offsets can be committed (at-least-once).
+        # take_events acks a batch when this body is done with it, and also when the body raises: an
+        # exception here would commit offsets of messages never routed. So a batch is retried until it
+        # is routed (Kafka or Redis away: the router pauses, the lag alert fires), never given up.
         async for events in stream.take_events(settings.router_batch_size, within=settings.router_batch_seconds):
-            started = asyncio.get_running_loop().time()
-            records = [
-                SourceRecord(e.message.topic, e.message.partition, e.message.offset, e.message.key, e.message.value)
-                for e in events
-            ]
-            earlier = await memory.departments(
-                e.message.key.decode("utf-8", "replace") for e in events if e.message.key
-            )
-            context = RoutingContext(decider, urgency, earlier, settings.sticky_switch_confidence)
-            outcomes = route_records(records, context, codec.timestamp(datetime.now(timezone.utc)))
-            pending = []
-            tally: Tally[tuple[str, str, str]] = Tally()
-            for outcome in outcomes:
-                pending.append(await app.producer.send(outcome.topic, outcome.key, outcome.value, None, None, None))
-                tally[outcome.destination, outcome.method, outcome.channel] += 1
-            await asyncio.gather(*pending)
-            await memory.remember({o.conversation_id: o.department for o in outcomes if o.department})
-            await store.keep({o.message_id: o.value for o in outcomes if o.message_id})
-            for labels, count in tally.items():
-                ROUTED.labels(*labels).inc(count)
-            BATCH_SIZE.observe(len(events))
-            BATCH_SECONDS.observe(asyncio.get_running_loop().time() - started)
+            delay = 0.1
+            while True:
+                try:
+                    await route_batch(events)
+                    break
+                except Exception as exc:  # noqa: BLE001 - whatever it is, the batch must not be acked
+                    BATCH_FAILURES.labels(type(exc).__name__).inc()
+                    log.error("batch of %d not routed (%s); retrying in %.1f s", len(events),
+                              type(exc).__name__, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
+
+    async def route_batch(events: list) -> None:
+        """Route one batch: every output acknowledged by Kafka before this returns."""
+        started = asyncio.get_running_loop().time()
+        records = [
+            SourceRecord(e.message.topic, e.message.partition, e.message.offset, e.message.key, e.message.value)
+            for e in events
+        ]
+        earlier = await memory.departments(
+            e.message.key.decode("utf-8", "replace") for e in events if e.message.key
+        )
+        context = RoutingContext(decider, urgency, earlier, settings.sticky_switch_confidence)
+        decided = route_records(records, context, codec.timestamp(datetime.now(timezone.utc)))
+        fresh = await only_new(decided, [(r.topic, r.partition, r.offset) for r in records])
+        outcomes = [o for o, _ in fresh]
+        pending = []
+        tally: Tally[tuple[str, str, str]] = Tally()
+        for outcome in outcomes:
+            pending.append(await app.producer.send(outcome.topic, outcome.key, outcome.value, None, None, None))
+            tally[outcome.destination, outcome.method, outcome.channel] += 1
+        await asyncio.gather(*pending)
+        await ledger.mark_done(k for _, k in fresh)
+        await memory.remember({o.conversation_id: o.department for o in decided if o.department})
+        await store.keep({o.message_id: o.value for o in outcomes if o.message_id})
+        for labels, count in tally.items():
+            ROUTED.labels(*labels).inc(count)
+        BATCH_SIZE.observe(len(events))
+        BATCH_SECONDS.observe(asyncio.get_running_loop().time() - started)
 
     return app

@@ -1,0 +1,165 @@
+"""Idempotent output: a message the router already published is not published again when its inbound
+record is read a second time (after a crash, before the offsets were committed).
+
+Per output the router keeps a mark in Redis: "pending" with the destination and the time just before
+it sends, "done" once Kafka acknowledged. Reading a record again:
+  done     → skip it;
+  pending  → the crash fell between the send and the mark: look in the destination topic from the
+             pending time on; found → skip it (and mark it done), not found → send it.
+  none     → route it.
+Without Redis the router still routes (at-least-once; consumers can deduplicate on message.id).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from prometheus_client import Counter
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from services.common import codec, topics
+from services.router.routing import Outcome
+
+log = logging.getLogger(__name__)
+SKIPPED = Counter(
+    "contact_router_outputs_skipped_total",
+    "Outputs not published again: already published before a crash (ledger) or a duplicate in the batch.",
+    ["reason"],
+)
+LEDGER_UNAVAILABLE = Counter(
+    "contact_router_output_ledger_unavailable_total", "Batches published without the output ledger (Redis down)."
+)
+# Clocks of the router and the broker differ a little: look back this much further.
+LOOKBACK_MS = 10_000
+
+
+def output_key(outcome: Outcome, source: tuple[str, int, int]) -> str:
+    """The identity of an output: the message id, or for a dead letter its source record."""
+    return outcome.message_id or "dl:{}:{}:{}".format(*source)
+
+
+@dataclass(frozen=True)
+class Mark:
+    state: str  # "pending" or "done"
+    topic: str = ""
+    sent_after_ms: int = 0
+
+
+def parse_mark(raw: bytes | None) -> Mark | None:
+    if raw is None:
+        return None
+    state, _, rest = raw.decode().partition("|")
+    if state == "pending":
+        topic, _, sent = rest.partition("|")
+        return Mark("pending", topic, int(sent or 0))
+    return Mark("done")
+
+
+def plan(keys: Sequence[str], marks: Mapping[str, Mark | None], published: set[str]) -> list[bool]:
+    """Which outputs to send (True) — the first of each key that is neither done nor found published."""
+    seen: set[str] = set()
+    decisions = []
+    for key in keys:
+        mark = marks.get(key)
+        already = key in seen or (mark is not None and (mark.state == "done" or key in published))
+        if already:
+            SKIPPED.labels("duplicate_in_batch" if key in seen else "already_published").inc()
+        seen.add(key)
+        decisions.append(not already)
+    return decisions
+
+
+class OutputLedger:
+    def __init__(self, redis: Redis, ttl_seconds: int, prefix: str = "out") -> None:
+        self._redis = redis
+        self._ttl = ttl_seconds
+        self._prefix = prefix
+        self.available = True
+
+    def _key(self, key: str) -> str:
+        return f"{self._prefix}:{key}"
+
+    async def marks(self, keys: Iterable[str]) -> dict[str, Mark | None]:
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return {}
+        try:
+            values = await self._redis.mget([self._key(k) for k in keys])
+            self.available = True
+        except RedisError:
+            self.available = False
+            LEDGER_UNAVAILABLE.inc()
+            log.warning("Redis unreachable: publishing %d output(s) without the output ledger", len(keys))
+            return {}
+        return {k: parse_mark(v) for k, v in zip(keys, values)}
+
+    async def _set(self, values: Mapping[str, str]) -> None:
+        if not values or not self.available:
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for key, value in values.items():
+                    pipe.set(self._key(key), value, ex=self._ttl)
+                await pipe.execute()
+        except RedisError:
+            self.available = False
+            LEDGER_UNAVAILABLE.inc()
+            log.warning("Redis unreachable: %d output mark(s) not written", len(values))
+
+    async def mark_pending(self, destinations: Mapping[str, str], now_ms: int) -> None:
+        await self._set({k: f"pending|{topic}|{now_ms}" for k, topic in destinations.items()})
+
+    async def mark_done(self, keys: Iterable[str]) -> None:
+        await self._set({k: "done" for k in keys})
+
+
+async def find_published(pending: Mapping[str, Mark], consumer_options: dict[str, Any]) -> set[str]:
+    """Of these pending outputs, the ones that are on their destination topic (read back from Kafka)."""
+    if not pending:
+        return set()
+    consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **consumer_options)
+    await consumer.start()
+    found: set[str] = set()
+    try:
+        by_topic: dict[str, int] = {}
+        for mark in pending.values():
+            by_topic[mark.topic] = min(by_topic.get(mark.topic, mark.sent_after_ms), mark.sent_after_ms)
+        await consumer.topics()  # load the cluster's metadata: which partitions each topic has
+        for topic, since_ms in by_topic.items():
+            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+            starts = await consumer.offsets_for_times({tp: max(0, since_ms - LOOKBACK_MS) for tp in partitions})
+            ends = await consumer.end_offsets(partitions)
+            consumer.assign(partitions)
+            remaining = {}
+            for tp in partitions:
+                start = starts.get(tp)
+                if start is not None and start.offset < ends[tp]:
+                    consumer.seek(tp, start.offset)
+                    remaining[tp] = ends[tp]
+            while remaining:
+                batch = await consumer.getmany(*remaining, timeout_ms=1000)
+                for tp, records in batch.items():
+                    for record in records:
+                        found |= {key for key in _keys_in(topic, record.value) if key in pending}
+                        if record.offset + 1 >= remaining.get(tp, 0):
+                            remaining.pop(tp, None)
+                if not batch:
+                    break
+    finally:
+        await consumer.stop()
+    return found
+
+
+def _keys_in(topic: str, value: bytes) -> list[str]:
+    try:
+        if topic == topics.DEADLETTER:
+            letter = codec.DeadLetter.FromString(value)
+            return [f"dl:{letter.source_topic}:{letter.source_partition}:{letter.source_offset}"]
+        return [codec.RoutedMessage.FromString(value).message.id]
+    except Exception:  # noqa: BLE001 - a record we cannot read is not one of ours
+        return []

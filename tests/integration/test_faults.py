@@ -1,0 +1,110 @@
+"""Faults while messages flow: nothing lost, nothing doubled (identified by message id)."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+import uuid
+from collections import Counter
+
+from kafka import KafkaProducer
+
+from services.common import codec, topics
+from tests.helpers import all_decided_topics, read_topics
+
+TEXTS = [
+    "Mijn grijze container is niet geleegd", "Het verkeerslicht op de kruising is kapot",
+    "Mijn paspoort is verlopen, hoe maak ik een afspraak?", "Er ligt zwerfafval in het park",
+    "Hoe vraag ik een parkeervergunning aan?", "Klopt mijn aanslag hondenbelasting wel?",
+    "Bedankt voor de snelle hulp!", "Wanneer wordt het grofvuil opgehaald?",
+]
+
+
+class Stream:
+    """Citizen messages straight onto contact.inbound at a steady pace, until stopped."""
+
+    def __init__(self, bootstrap: str, per_second: float) -> None:
+        self.producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+        self.pause = 1.0 / per_second
+        self.ids: list[str] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        rng = random.Random(5)
+        while not self.stopped.is_set():
+            conversation = f"wf-{uuid.uuid4()}"
+            message = codec.ContactMessage(
+                id=str(uuid.uuid4()), channel=codec.Channel.CHANNEL_WEBFORM, channel_message_id=str(uuid.uuid4()),
+                conversation_id=conversation, received_at=codec.timestamp_from_epoch(time.time()),
+                text=rng.choice(TEXTS),
+            )
+            self.producer.send(topics.INBOUND, key=conversation.encode(), value=message.SerializeToString())
+            self.ids.append(message.id)
+            time.sleep(self.pause)
+
+    def __enter__(self) -> Stream:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+        self.producer.flush()
+        self.producer.close()
+
+
+def copies_of(bootstrap: str, ids: list[str], timeout: float = 180) -> Counter:
+    wanted = set(ids)
+
+    def tally(records) -> Counter:
+        seen: Counter = Counter()
+        for record in records:
+            message_id = codec.decode_routed(record.value).message.id
+            if message_id in wanted:
+                seen[message_id] += 1
+        return seen
+
+    records = read_topics(bootstrap, all_decided_topics(), until=lambda recs: set(tally(recs)) >= wanted,
+                          timeout=timeout)
+    return tally(records)
+
+
+def test_router_killed_five_times_routes_every_message_exactly_once(stack, broker):
+    urls, _, processes = stack
+    router = processes["router"]
+    rng = random.Random(11)
+    with Stream(broker.address, per_second=150) as stream:
+        for _ in range(5):
+            router.wait_ready(urls["router"] + "/readyz", timeout=120)
+            time.sleep(rng.uniform(0.5, 2.0))  # mid-stream, mid-batch
+            router.kill_and_start()
+        router.wait_ready(urls["router"] + "/readyz", timeout=120)
+        time.sleep(1)
+    copies = copies_of(broker.address, stream.ids)
+    assert len(stream.ids) > 500
+    missing = set(stream.ids) - set(copies)
+    doubled = {i: n for i, n in copies.items() if n > 1}
+    assert not missing, f"{len(missing)} of {len(stream.ids)} messages lost"
+    assert not doubled, f"{len(doubled)} of {len(stream.ids)} messages published more than once"
+    assert "Crashed" not in router.log()
+
+
+async def test_after_a_crash_the_router_finds_what_it_already_sent(broker):
+    """The read-back behind the output ledger: a pending output on its topic is found, a lost one is not."""
+    from aiokafka import AIOKafkaProducer
+
+    from services.router.outputs import Mark, find_published
+
+    sent_after = int(time.time() * 1000)
+    published = codec.RoutedMessage(message=codec.ContactMessage(id=str(uuid.uuid4())))
+    producer = AIOKafkaProducer(bootstrap_servers=broker.address, acks="all")
+    await producer.start()
+    await producer.send_and_wait(topics.routed_topic("afval"), published.SerializeToString(), key=b"conv")
+    await producer.stop()
+    lost = str(uuid.uuid4())
+    pending = {published.message.id: Mark("pending", topics.routed_topic("afval"), sent_after),
+               lost: Mark("pending", topics.routed_topic("afval"), sent_after)}
+    found = await find_published(pending, {"bootstrap_servers": broker.address})
+    assert found == {published.message.id}
