@@ -102,6 +102,9 @@ OFFICE_OPEN = Gauge(
     "contact_office_open", "1 while the gemeente is open (office hours, holidays: kpi.yaml), else 0."
 )
 SPIKE_ALERTS = Counter("contact_spike_alerts_total", "Spike alerts published to contact.alerts.", ["department"])
+BATCH_FAILURES = Counter(
+    "contact_metrics_batch_failures_total", "Batches that failed and were retried, by exception type.", ["error"]
+)
 STATE_UNAVAILABLE = Counter(
     "contact_metrics_state_unavailable_total", "Times Redis refused KPI state; processing waits for it."
 )
@@ -173,59 +176,77 @@ def create_app(settings: MetricsSettings) -> faust.App:
                 continue
             RECEIVED.labels(codec.channel_label(message.channel)).inc()
 
+    async def until_done(what: str, batch, events: list) -> None:  # noqa: ANN001 - an async callable
+        # take_events acks a batch even when the body raises: retry instead, so nothing is skipped.
+        delay = 0.2
+        while True:
+            try:
+                return await batch(events)
+            except Exception as exc:  # noqa: BLE001
+                BATCH_FAILURES.labels(type(exc).__name__).inc()
+                log.error("%s: batch of %d failed (%s); retrying", what, len(events), type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
     @app.agent(decided)
     async def follow_decided(stream: faust.StreamT) -> None:
         await loaded.wait()
         async for events in stream.take_events(500, within=0.05):
-            increments: list[tuple[str, str, int]] = []
-            started = []
-            for event in events:
-                try:
-                    routed = codec.decode_routed(event.value)
-                except codec.UndecodableRecord:
-                    UNREADABLE.labels(event.message.topic).inc()
-                    continue
-                seen = observe_routed(routed)
-                if seen.department == TRIAGE:
-                    TRIAGED.labels(seen.channel).inc()
-                else:
-                    ROUTED.labels(seen.department, seen.channel, seen.method).inc()
-                BY_PRIORITY.labels(seen.department, seen.priority).inc()
-                ROUTING_LATENCY.labels(seen.department).observe(seen.ingest_to_routed_seconds)
-                message = routed.message
-                received = codec.epoch_seconds(message.received_at)
-                ledger.message_routed(message.conversation_id, seen.department, seen.channel, message.id, received)
-                if seen.method != "manual":  # a staff correction is the same message again
-                    spikes, counted = detector.observe(
-                        seen.department, message.id, f"{message.subject}\n{message.text}", received
-                    )
-                    started += spikes
-                    increments += counted
-            await save(increments)
-            for spike in started:
-                alert = spike_alert(spike, detector.settings.window_seconds, time.time())
-                await (await app.producer.send(
-                    topics.ALERTS, spike.department.encode(), alert.SerializeToString(), None, None, None
-                ))
-                SPIKE_ALERTS.labels(spike.department).inc()
-                SPIKE_ACTIVE.labels(spike.department, spike.theme).set(spike.count)
-                SPIKE_BASELINE.labels(spike.department, spike.theme).set(spike.baseline)
-                # The theme stays out of the log: it is citizens' words.
-                log.info("spike in %s: %d messages in the window, usually %.1f (alert %s)",
-                         spike.department, spike.count, spike.baseline, alert.alert_id)
+            await until_done("routed messages", count_decided, events)
+
+    async def count_decided(events: list) -> None:
+        increments: list[tuple[str, str, int]] = []
+        started = []
+        for event in events:
+            try:
+                routed = codec.decode_routed(event.value)
+            except codec.UndecodableRecord:
+                UNREADABLE.labels(event.message.topic).inc()
+                continue
+            seen = observe_routed(routed)
+            if seen.department == TRIAGE:
+                TRIAGED.labels(seen.channel).inc()
+            else:
+                ROUTED.labels(seen.department, seen.channel, seen.method).inc()
+            BY_PRIORITY.labels(seen.department, seen.priority).inc()
+            ROUTING_LATENCY.labels(seen.department).observe(seen.ingest_to_routed_seconds)
+            message = routed.message
+            received = codec.epoch_seconds(message.received_at)
+            ledger.message_routed(message.conversation_id, seen.department, seen.channel, message.id, received)
+            if seen.method != "manual":  # a staff correction is the same message again
+                spikes, counted = detector.observe(
+                    seen.department, message.id, f"{message.subject}\n{message.text}", received
+                )
+                started += spikes
+                increments += counted
+        await save(increments)
+        for spike in started:
+            alert = spike_alert(spike, detector.settings.window_seconds, time.time())
+            await (await app.producer.send(
+                topics.ALERTS, spike.department.encode(), alert.SerializeToString(), None, None, None
+            ))
+            SPIKE_ALERTS.labels(spike.department).inc()
+            SPIKE_ACTIVE.labels(spike.department, spike.theme).set(spike.count)
+            SPIKE_BASELINE.labels(spike.department, spike.theme).set(spike.baseline)
+            # The theme stays out of the log: it is citizens' words.
+            log.info("spike in %s: %d messages in the window, usually %.1f (alert %s)",
+                     spike.department, spike.count, spike.baseline, alert.alert_id)
 
     @app.agent(handled)
     async def follow_handled(stream: faust.StreamT) -> None:
         await loaded.wait()
         async for events in stream.take_events(500, within=0.05):
-            for event in events:
-                try:
-                    handled_event = codec.decode_handled(event.value)
-                except codec.UndecodableRecord:
-                    UNREADABLE.labels(topics.HANDLED).inc()
-                    continue
-                record_handled(handled_event)
-            await save([])
+            await until_done("handled events", count_handled, events)
+
+    async def count_handled(events: list) -> None:
+        for event in events:
+            try:
+                handled_event = codec.decode_handled(event.value)
+            except codec.UndecodableRecord:
+                UNREADABLE.labels(topics.HANDLED).inc()
+                continue
+            record_handled(handled_event)
+        await save([])
 
     def record_handled(event: codec.HandledEvent) -> None:
         department = event.department if event.department in known else "unknown"

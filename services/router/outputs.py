@@ -12,6 +12,7 @@ Without Redis the router still routes (at-least-once; consumers can deduplicate 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ LEDGER_UNAVAILABLE = Counter(
 )
 # Clocks of the router and the broker differ a little: look back this much further.
 LOOKBACK_MS = 10_000
+READ_BACK_SECONDS = 60.0
 
 
 def output_key(outcome: Outcome, source: tuple[str, int, int]) -> str:
@@ -141,15 +143,18 @@ async def find_published(pending: Mapping[str, Mark], consumer_options: dict[str
                 if start is not None and start.offset < ends[tp]:
                     consumer.seek(tp, start.offset)
                     remaining[tp] = ends[tp]
+            # Until every partition was read to its end offset. An empty poll is not the end: the
+            # first fetch after a seek can take a while. A deadline guards against a broker gone away.
+            deadline = asyncio.get_running_loop().time() + READ_BACK_SECONDS
             while remaining:
-                batch = await consumer.getmany(*remaining, timeout_ms=1000)
+                if asyncio.get_running_loop().time() > deadline:
+                    raise TimeoutError(f"could not read {topic} back to its end")
+                batch = await consumer.getmany(*remaining, timeout_ms=500)
                 for tp, records in batch.items():
                     for record in records:
                         found |= {key for key in _keys_in(topic, record.value) if key in pending}
                         if record.offset + 1 >= remaining.get(tp, 0):
                             remaining.pop(tp, None)
-                if not batch:
-                    break
     finally:
         await consumer.stop()
     return found

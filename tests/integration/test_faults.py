@@ -108,3 +108,36 @@ async def test_after_a_crash_the_router_finds_what_it_already_sent(broker):
                lost: Mark("pending", topics.routed_topic("afval"), sent_after)}
     found = await find_published(pending, {"bootstrap_servers": broker.address})
     assert found == {published.message.id}
+
+
+def test_rolling_restart_with_sigterm_loses_and_doubles_nothing(stack, broker):
+    """SIGTERM (a rolling update): the router finishes its batch, commits, and the next one takes over."""
+    urls, _, processes = stack
+    router = processes["router"]
+    with Stream(broker.address, per_second=150) as stream:
+        for _ in range(3):
+            router.wait_ready(urls["router"] + "/readyz", timeout=120)
+            time.sleep(1.0)
+            router.restart()
+        router.wait_ready(urls["router"] + "/readyz", timeout=120)
+        time.sleep(1)
+    copies = copies_of(broker.address, stream.ids)
+    assert set(copies) == set(stream.ids), f"{len(set(stream.ids) - set(copies))} lost"
+    assert max(copies.values()) == 1
+
+
+def test_the_router_publishes_a_message_id_once_however_often_it_is_on_inbound(stack, broker):
+    message = codec.ContactMessage(
+        id=str(uuid.uuid4()), channel=codec.Channel.CHANNEL_WEBFORM, channel_message_id=str(uuid.uuid4()),
+        conversation_id=f"wf-{uuid.uuid4()}", received_at=codec.timestamp_from_epoch(time.time()),
+        text="Het verkeerslicht op de kruising is kapot",
+    )
+    producer = KafkaProducer(bootstrap_servers=broker.address, acks="all")
+    for _ in range(3):  # e.g. an ingestor's timed-out sends that still arrived, and the accepted retry
+        producer.send(topics.INBOUND, key=message.conversation_id.encode(), value=message.SerializeToString())
+        producer.flush()
+        time.sleep(0.3)
+    producer.close()
+    assert copies_of(broker.address, [message.id])[message.id] == 1
+    time.sleep(2)
+    assert copies_of(broker.address, [message.id])[message.id] == 1
