@@ -28,12 +28,14 @@ from services.common import codec, topics
 from services.common.departments import load_departments
 from services.common.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
 from services.common.topics import all_topics, create_topics
+from services.bench.ingest import CHANNELS, measure_ingest
 from services.devstack.servers import free_port, start_broker, start_redis
 
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "50000"))
 RATE = int(os.environ.get("BENCH_RATE", "1000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 PARTITIONS = int(os.environ.get("BENCH_PARTITIONS", "6"))
+INGEST_SECONDS = float(os.environ.get("BENCH_INGEST_SECONDS", "5"))
 
 TEXTS = [
     "Mijn grijze container is vandaag weer niet geleegd, wanneer komt de vuilniswagen?",
@@ -206,8 +208,16 @@ async def main() -> None:
             p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
             print(f"bench: ingest→routed at {RATE} msgs/s offered for {SECONDS:.0f}s: "
                   f"p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies)} messages", flush=True)
+            ingest = {}
+            for name in CHANNELS:
+                rate, i50, i99 = await measure_ingest(name, broker.address, redis.address, workdir, start_worker,
+                                                      stop_worker, INGEST_SECONDS)
+                ingest[name] = rate
+                print(f"bench: ingest {name:<9} {rate:8.0f} webhooks/s  p50 {i50:.1f} ms  p99 {i99:.1f} ms "
+                      f"(signed, unique, 32 clients on the same machine)", flush=True)
             print(f"pipeline_msgs_per_s={router_rate:.0f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
-                  f"relay_msgs_per_s={relay_rate:.0f} ratio={router_rate / relay_rate:.3f}")
+                  f"relay_msgs_per_s={relay_rate:.0f} ratio={router_rate / relay_rate:.3f} "
+                  + " ".join(f"ingest_{name}_per_s={rate:.0f}" for name, rate in ingest.items()))
         finally:
             redis.stop()
             broker.stop()

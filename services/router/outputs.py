@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.common import codec, topics
+from services.common.redis_store import set_many
 from services.router.routing import Outcome
 
 log = logging.getLogger(__name__)
@@ -104,10 +105,7 @@ class OutputLedger:
         if not values or not self.available:
             return
         try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for key, value in values.items():
-                    pipe.set(self._key(key), value, ex=self._ttl)
-                await pipe.execute()
+            await set_many(self._redis, {self._key(k): v for k, v in values.items()}, self._ttl)
         except RedisError:
             self.available = False
             LEDGER_UNAVAILABLE.inc()

@@ -1,0 +1,126 @@
+"""Webhook ingest throughput per ingestor: signed, unique webhooks posted by concurrent clients to a real
+ingestor process (Kafka acks=all, Redis dedup) for a fixed time. The clients share the machine's cores
+with the ingestor, so the figure is a lower bound of what the ingestor alone does."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from services.common.signatures import base64_signature, hex_signature
+from services.demo import payloads
+from services.devstack.servers import free_port
+
+SECRET = secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class Channel:
+    module: str
+    port_variable: str
+    path: str
+    header: str
+    sign: Callable[[bytes, bytes], str]
+    document: Callable[[int], dict]
+
+
+def _webform(i: int) -> dict:
+    return {"submission_id": f"bench-{uuid.uuid4().hex}", "message": "Mijn kliko is niet geleegd", "name": "Bench"}
+
+
+CHANNELS = {
+    "whatsapp": Channel("services.ingest_whatsapp", "WHATSAPP_PORT", "/webhooks/whatsapp", "X-Hub-Signature-256",
+                        hex_signature, lambda i: payloads.whatsapp_webhook(
+                            [payloads.whatsapp_message(f"3160{i % 10_000_000:07d}", text="Mijn kliko is niet geleegd")])),
+    "webform": Channel("services.ingest_webform", "WEBFORM_PORT", "/webhooks/webform", "X-Webform-Signature-256",
+                       hex_signature, _webform),
+    "facebook": Channel("services.ingest_facebook", "FACEBOOK_PORT", "/webhooks/facebook", "X-Hub-Signature-256",
+                        hex_signature, lambda i: payloads.messenger_webhook(f"{7_000_000 + i}", "Lantaarnpaal kapot")),
+    "twitter": Channel("services.ingest_twitter", "TWITTER_PORT", "/webhooks/twitter",
+                       "x-twitter-webhooks-signature", base64_signature,
+                       lambda i: payloads.tweet_webhook(f"{9_000_000 + i}", "bench", "@gemeente kliko niet geleegd")),
+}
+
+
+def ingest_env(bootstrap: str, redis_address: str, channel: Channel, port: int) -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "REDIS_URL": f"redis://{redis_address}/5", channel.port_variable: str(port),
+        "AUTHOR_PSEUDONYM_KEY": SECRET, "META_APP_SECRET": SECRET, "META_VERIFY_TOKEN": SECRET,
+        "WEBFORM_SECRET": SECRET, "TWITTER_CONSUMER_SECRET": SECRET, "LOG_LEVEL": "WARNING",
+    }
+
+
+async def post_for(base: str, channel: Channel, seconds: float, concurrency: int) -> tuple[int, int, list[float]]:
+    """(accepted, refused, latencies) of signed webhooks posted for `seconds` by `concurrency` clients."""
+    # Bodies are built and signed ahead, so the clients spend their time on HTTP, not on JSON.
+    bodies = []
+    for i in range(int(seconds * 4000) + concurrency):
+        body, _ = payloads.signed_json(channel.document(i), b"")
+        bodies.append((body, {channel.header: channel.sign(SECRET.encode(), body), "Content-Type": "application/json"}))
+    accepted = refused = 0
+    latencies: list[float] = []
+    next_body = iter(bodies)
+    deadline = time.monotonic() + seconds
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def client() -> None:
+            nonlocal accepted, refused
+            for body, headers in next_body:
+                if time.monotonic() > deadline:
+                    return
+                started = time.monotonic()
+                async with session.post(base + channel.path, data=body, headers=headers) as response:
+                    await response.read()
+                    latencies.append(time.monotonic() - started)
+                    if response.status == 200:
+                        accepted += 1
+                    else:
+                        refused += 1
+
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+    return accepted, refused, latencies
+
+
+async def wait_ready(base: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                async with session.get(base + "/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"{base} not ready")
+
+
+async def measure_ingest(name: str, bootstrap: str, redis_address: str, workdir: Path, start_worker, stop_worker,
+                         seconds: float, concurrency: int = 32) -> tuple[float, float, float]:
+    """(requests/s accepted, p50 ms, p99 ms) for one ingestor."""
+    channel = CHANNELS[name]
+    port = free_port()
+    worker = start_worker(["-m", channel.module], {**os.environ, **ingest_env(bootstrap, redis_address, channel, port)},
+                          workdir / f"ingest-{name}.log")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await wait_ready(base)
+        started = time.monotonic()
+        accepted, refused, latencies = await post_for(base, channel, seconds, concurrency)
+        elapsed = time.monotonic() - started
+    finally:
+        stop_worker(worker)
+    if refused:
+        raise RuntimeError(f"{name}: {refused} webhooks refused; see {workdir / f'ingest-{name}.log'}")
+    quantiles = statistics.quantiles(latencies, n=100, method="inclusive")
+    return accepted / elapsed, quantiles[49] * 1000, quantiles[98] * 1000
