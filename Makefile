@@ -11,7 +11,7 @@ GEN_DIR := services/common/generated
 MODEL := build/model/classifier.joblib
 MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml services/router/classifier.py services/router/training/train.py
 
-.PHONY: tools dashboards k8s kubectl venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
+.PHONY: tools dashboards k8s kubectl chaos venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,11 @@ run: tools $(STAMP) $(MODEL)
 ## All tests, including integration tests against a real broker and Redis that the fixtures start.
 test: tools $(STAMP) $(MODEL) kubectl
 	@$(PY) -m pytest -q
+
+## The fault tests (SIGKILL/SIGTERM of the router, Kafka and Redis outages) three times in a row.
+chaos: tools $(STAMP) $(MODEL)
+	@for run in 1 2 3; do echo "chaos run $$run"; \
+	  $(PY) -m pytest -q tests/integration/test_faults.py tests/integration/test_outages.py || exit 1; done
 
 test-unit: $(STAMP)
 	@$(PY) -m pytest -q -m "not integration"
