@@ -11,7 +11,7 @@ GEN_DIR := services/common/generated
 MODEL := build/model/classifier.joblib
 MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml services/router/classifier.py services/router/training/train.py
 
-.PHONY: tools dashboards k8s kubectl chaos venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
+.PHONY: tools dashboards k8s kubectl chaos soak venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
 
 venv: $(STAMP)
 
@@ -45,6 +45,10 @@ test: tools $(STAMP) $(MODEL) kubectl
 chaos: tools $(STAMP) $(MODEL)
 	@for run in 1 2 3; do echo "chaos run $$run"; \
 	  $(PY) -m pytest -q tests/integration/test_faults.py tests/integration/test_outages.py || exit 1; done
+
+## The whole system under steady load for SOAK_MINUTES (default 30): memory of every service must stay flat.
+soak: $(STAMP) $(MODEL)
+	@$(PY) -m services.soak
 
 test-unit: $(STAMP)
 	@$(PY) -m pytest -q -m "not integration"

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from services.common.departments import load_departments
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
+from services.common.settings import DEFAULT_DEPARTMENTS_FILE
 from services.common.topics import all_topics, create_topics
 from services.devstack.servers import ServerProcess, free_port, start_broker, start_redis
 
@@ -73,62 +70,3 @@ def service_env(**overrides: str) -> dict[str, str]:
     env.update({"LOG_LEVEL": "INFO", "PYTHONUNBUFFERED": "1"})
     env.update(overrides)
     return env
-
-
-class ServiceProcess:
-    """One of our services as a real subprocess (python -m services.X)."""
-
-    def __init__(self, module: str, env: dict[str, str], log_path: Path) -> None:
-        self.module = module
-        self.env = env
-        self.log_path = log_path
-        self.process = self._start()
-
-    def _start(self) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", self.module],
-            cwd=REPO_ROOT,
-            env=self.env,
-            stdout=open(self.log_path, "ab"),
-            stderr=subprocess.STDOUT,
-        )
-
-    def restart(self) -> None:
-        """SIGTERM, wait, and start again with the same environment (the log goes on)."""
-        self.stop()
-        self.process = self._start()
-
-    def kill_and_start(self) -> None:
-        """SIGKILL (no chance to commit or flush) and start again."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.process = self._start()
-
-    def wait_ready(self, url: str, timeout: float = 60) -> None:
-        import urllib.request
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.module} exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=1) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"{self.module} not ready at {url}: {self.log_path.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")

@@ -234,8 +234,13 @@ async def trickle(replay: Replay, every: float) -> None:
     """Keep the dashboards alive: one demo message at a time, forever."""
     entries = yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))
     rng = random.Random(11)
+    loop = asyncio.get_running_loop()
+    # Scheduled, not slept after each send: the pace stays one per `every` on average however long a send
+    # takes (`make soak` relies on the rate it asked for).
+    due = loop.time()
     while True:
-        await asyncio.sleep(every * rng.uniform(0.5, 1.5))
+        due += every * rng.uniform(0.5, 1.5)
+        await asyncio.sleep(max(due - loop.time(), 0))
         await replay.send(rng.choice(entries))
 
 

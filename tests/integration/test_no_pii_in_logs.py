@@ -9,6 +9,7 @@ import sys
 import yaml
 
 from services.common.settings import REPO_ROOT
+from services.devstack.stack import demo_environment
 from tests.conftest import service_env
 
 MESSAGES = REPO_ROOT / "services" / "demo" / "messages.yaml"
@@ -40,12 +41,7 @@ def test_demo_traffic_leaves_no_personal_data_in_any_log(stack, broker, tmp_path
         [sys.executable, "-m", "services.demo"],
         cwd=REPO_ROOT,
         env=service_env(
-            KAFKA_BOOTSTRAP_SERVERS=broker.address,
-            WHATSAPP_URL=urls["whatsapp"], WEBFORM_URL=urls["webform"], FACEBOOK_URL=urls["facebook"],
-            INSTAGRAM_URL=urls["instagram"], TWITTER_URL=urls["twitter"], EMAIL_URL=urls["email"],
-            KCC_URL=urls["kcc"], ROUTER_URL=urls["router"], METRICS_URL=urls["metrics"],
-            SMTP_ADDRESS=f"127.0.0.1:{extra['smtp']}", KCC_GRPC_ADDRESS=f"127.0.0.1:{extra['grpc']}",
-            ROUTER_GRPC_ADDRESS=f"127.0.0.1:{extra['router_grpc']}",
+            KAFKA_BOOTSTRAP_SERVERS=broker.address, **demo_environment(urls, extra),
             DEMO_EXIT_WHEN_DONE="true", DEMO_TRICKLE_SECONDS="0",
         ),
         capture_output=True, text=True, timeout=180,

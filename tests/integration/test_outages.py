@@ -12,7 +12,8 @@ import pytest
 from services.common import codec, topics
 from services.demo.payloads import whatsapp_message, whatsapp_webhook
 from services.devstack.servers import free_port, start_redis
-from tests.conftest import ServiceProcess, service_env
+from services.devstack.stack import ServiceProcess
+from tests.conftest import service_env
 from tests.helpers import read_topics
 from tests.integration.test_end_to_end import metric_value, post_whatsapp
 
