@@ -17,7 +17,7 @@ import inspect
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -177,7 +177,7 @@ def webhook_handler(
             REQUESTS.labels(channel, "malformed").inc()
             return error_response(400, str(exc))
         except Exception as exc:  # noqa: BLE001 - a normaliser bug must not lose an authentic message
-            return await dead_letter_webhook(deliverer, body, exc)
+            return await dead_letter_webhook(deliverer, body, request, exc)
         try:
             published, duplicates = await deliverer.deliver_normalised(normalised)
         except PublishFailed as exc:
@@ -191,11 +191,21 @@ def webhook_handler(
     return handle_webhook
 
 
-async def dead_letter_webhook(deliverer: Deliverer, body: bytes, exc: Exception) -> web.Response:
-    """Keep a signed body that made the normaliser fail on contact.deadletter (stage "<channel>.normalise")."""
+def replayable_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers a body must be posted again with: its content type and signatures (never addresses,
+    cookies or tokens of the platform's request)."""
+    return {name: value for name, value in headers.items()
+            if name.lower() == "content-type" or "signature" in name.lower()}
+
+
+async def dead_letter_webhook(deliverer: Deliverer, body: bytes, request: web.Request, exc: Exception) -> web.Response:
+    """Keep a signed body that made the normaliser fail on contact.deadletter (stage "<channel>.normalise"),
+    with its path and signature headers, so `python -m services.deadletters replay` can post it again."""
     channel = deliverer.channel
     letter = codec.DeadLetter(
         original=body,
+        original_path=request.path_qs,
+        original_headers=replayable_headers(request.headers),
         source_topic=f"webhook:{channel}",
         stage=f"{channel}.normalise",
         # The exception's type and where it arose; never its message, which may quote the body.

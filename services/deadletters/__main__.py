@@ -2,16 +2,21 @@
 
     python -m services.deadletters list
     python -m services.deadletters replay --stage router.decide [--dry-run]
+    python -m services.deadletters replay --stage whatsapp.normalise --ingestor whatsapp=http://whatsapp:8080
 
-A replay publishes the original record to the topic it came from, so the router sees it again. Each
-dead letter is replayed at most once (a marker per dead-letter offset in Redis), so running the command
-twice does not double anything. Lines show stage, source, offset and reason, never the content.
+A replay publishes a stream record to the topic it came from, so the router sees it again; a webhook
+body that a normaliser failed on is posted again to the (fixed) ingestor with the signature it came
+with, so it goes through the whole ingest path (dedup included). Each dead letter is replayed at most
+once (a marker per dead-letter offset in Redis), so running the command twice doubles nothing. Lines
+show stage, source, offset and reason, never the content. Exit status 1 when a replay failed.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import urllib.error
+import urllib.request
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from redis import Redis
@@ -19,7 +24,7 @@ from redis import Redis
 from services.common import codec, topics
 from services.common.kafka import kafka_python_security
 from services.common.settings import CommonSettings
-from services.deadletters.replay import Replay, describe, replay_of
+from services.deadletters.replay import Replay, WebhookReplay, describe, ingestor_urls, replay_of
 
 MARKER_TTL_SECONDS = 30 * 24 * 3600
 
@@ -51,7 +56,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("command", choices=["list", "replay"])
     parser.add_argument("--stage", action="append", help="only these stages (repeatable); default: all")
     parser.add_argument("--dry-run", action="store_true", help="show what would be replayed")
+    parser.add_argument("--ingestor", action="append", metavar="CHANNEL=URL",
+                        help="base URL of a channel's ingestor, for dead-lettered webhook bodies (repeatable)")
     args = parser.parse_args(argv)
+    try:
+        ingestors = ingestor_urls(args.ingestor)
+    except ValueError as exc:
+        parser.error(str(exc))
     settings = CommonSettings()
     letters = read_dead_letters(settings)
     if args.command == "list":
@@ -64,10 +75,10 @@ def main(argv: list[str]) -> int:
     producer = None if args.dry_run else KafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", **kafka_python_security(settings)
     )
-    replayed = skipped = 0
+    replayed = skipped = failed = 0
     for partition, offset, letter in letters:
-        plan = replay_of(letter, stages)
-        if not isinstance(plan, Replay):
+        plan = replay_of(letter, stages, ingestors)
+        if isinstance(plan, str):
             if stages is None or letter.stage in stages:
                 print(f"skip   {partition}:{offset} {describe(letter)} ({plan})")
             skipped += 1
@@ -75,23 +86,54 @@ def main(argv: list[str]) -> int:
         marker = f"deadletter:replayed:{partition}:{offset}"
         if args.dry_run:
             if not redis.exists(marker):
-                print(f"would  {partition}:{offset} {describe(letter)} → {plan.topic}")
+                print(f"would  {partition}:{offset} {describe(letter)} → {target(plan)}")
                 replayed += 1
             continue
         # Claim first: a second run, or two operators at once, replay each dead letter once.
         if not redis.set(marker, "claimed", nx=True, ex=MARKER_TTL_SECONDS):
             continue
-        try:
-            producer.send(plan.topic, key=plan.key or None, value=plan.value).get(30)
-        except Exception:
-            redis.delete(marker)
-            raise
-        print(f"replay {partition}:{offset} {describe(letter)} → {plan.topic}")
+        if isinstance(plan, WebhookReplay):
+            status, problem = post_webhook(plan)
+            if problem:
+                if status != "202":
+                    redis.delete(marker)  # not taken: the next run tries again (a 202 left a new dead letter)
+                print(f"FAILED {partition}:{offset} {describe(letter)} → {plan.url}: {problem}")
+                failed += 1
+                continue
+            print(f"replay {partition}:{offset} {describe(letter)} → {target(plan)}: {status}")
+        else:
+            try:
+                producer.send(plan.topic, key=plan.key or None, value=plan.value).get(30)
+            except Exception:
+                redis.delete(marker)
+                raise
+            print(f"replay {partition}:{offset} {describe(letter)} → {target(plan)}")
         replayed += 1
     if producer is not None:
         producer.close()
-    print(f"{replayed} {'to replay' if args.dry_run else 'replayed'}, {skipped} skipped")
-    return 0
+    print(f"{replayed} {'to replay' if args.dry_run else 'replayed'}, {skipped} skipped"
+          + (f", {failed} failed" if failed else ""))
+    return 1 if failed else 0
+
+
+def target(plan: Replay | WebhookReplay) -> str:
+    return plan.url if isinstance(plan, WebhookReplay) else plan.topic
+
+
+def post_webhook(plan: WebhookReplay) -> tuple[str, str]:
+    """Post a kept body as it was received: (what the ingestor answered, the problem if it was not taken)."""
+    request = urllib.request.Request(plan.url, data=plan.body, headers=plan.headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        return str(exc.code), f"answered {exc.code} {exc.reason}"
+    except OSError as exc:
+        return "", f"not reached ({type(exc).__name__})"
+    if status == 202:
+        # The normaliser failed again: the ingestor kept it as a new dead letter, for the next fix.
+        return "202", "the normaliser still fails on it (kept again as a new dead letter)"
+    return str(status), ""
 
 
 if __name__ == "__main__":

@@ -90,11 +90,15 @@ async def test_a_slow_client_gets_408_and_others_are_served_meanwhile(shell):
 async def test_a_normaliser_bug_keeps_the_signed_body_on_the_dead_letter_topic(shell):
     client, publisher = shell
     body = b'{"unexpected": "shape", "telefoon": "0612345678"}'
-    response = await client.post("/buggy", data=body, headers=sign(body))
+    headers = {**sign(body), "Content-Type": "application/json", "X-Forwarded-For": "203.0.113.9", "Cookie": "s=1"}
+    response = await client.post("/buggy?source=meta", data=body, headers=headers)
     assert response.status == 202 and await response.json() == {"dead_lettered": True}
     [(topic, key, value)] = publisher.records
     letter = codec.DeadLetter.FromString(value)
     assert topic == topics.DEADLETTER and letter.original == body
+    # What a replay needs to post it again as received; nothing else of the request.
+    assert letter.original_path == "/buggy?source=meta"
+    assert dict(letter.original_headers) == {**sign(body), "Content-Type": "application/json"}
     assert (letter.stage, letter.source_topic) == ("test.normalise", "webhook:test")
     assert letter.error == "KeyError in the test normaliser"  # the type, never the body's content
     assert await outcome_count(client, "dead_letter") == 1

@@ -161,7 +161,14 @@ class RoutedMessage(_message.Message):
     def __init__(self, message: _Optional[_Union[ContactMessage, _Mapping]] = ..., decision: _Optional[_Union[RoutingDecision, _Mapping]] = ..., routed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class DeadLetter(_message.Message):
-    __slots__ = ("original", "original_key", "source_topic", "source_partition", "source_offset", "stage", "error", "failed_at")
+    __slots__ = ("original", "original_key", "source_topic", "source_partition", "source_offset", "stage", "error", "failed_at", "original_path", "original_headers")
+    class OriginalHeadersEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ORIGINAL_FIELD_NUMBER: _ClassVar[int]
     ORIGINAL_KEY_FIELD_NUMBER: _ClassVar[int]
     SOURCE_TOPIC_FIELD_NUMBER: _ClassVar[int]
@@ -170,6 +177,8 @@ class DeadLetter(_message.Message):
     STAGE_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     FAILED_AT_FIELD_NUMBER: _ClassVar[int]
+    ORIGINAL_PATH_FIELD_NUMBER: _ClassVar[int]
+    ORIGINAL_HEADERS_FIELD_NUMBER: _ClassVar[int]
     original: bytes
     original_key: bytes
     source_topic: str
@@ -178,4 +187,6 @@ class DeadLetter(_message.Message):
     stage: str
     error: str
     failed_at: _timestamp_pb2.Timestamp
-    def __init__(self, original: _Optional[bytes] = ..., original_key: _Optional[bytes] = ..., source_topic: _Optional[str] = ..., source_partition: _Optional[int] = ..., source_offset: _Optional[int] = ..., stage: _Optional[str] = ..., error: _Optional[str] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    original_path: str
+    original_headers: _containers.ScalarMap[str, str]
+    def __init__(self, original: _Optional[bytes] = ..., original_key: _Optional[bytes] = ..., source_topic: _Optional[str] = ..., source_partition: _Optional[int] = ..., source_offset: _Optional[int] = ..., stage: _Optional[str] = ..., error: _Optional[str] = ..., failed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., original_path: _Optional[str] = ..., original_headers: _Optional[_Mapping[str, str]] = ...) -> None: ...
