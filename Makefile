@@ -11,7 +11,7 @@ GEN_DIR := services/common/generated
 MODEL := build/model/classifier.joblib
 MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml services/router/classifier.py services/router/training/train.py
 
-.PHONY: tools dashboards k8s kubectl chaos soak venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
+.PHONY: tools dashboards k8s kubectl chaos soak audit venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
 
 venv: $(STAMP)
 
@@ -49,6 +49,12 @@ chaos: tools $(STAMP) $(MODEL)
 ## The whole system under steady load for SOAK_MINUTES (default 30): memory of every service must stay flat.
 soak: $(STAMP) $(MODEL)
 	@$(PY) -m services.soak
+
+## Known vulnerabilities in the locked dependencies (pip-audit, in its own venv so its dependencies stay out
+## of the product's lock). Needs PyPI's JSON API or OSV; --strict fails where it cannot audit a package.
+audit:
+	@test -x $(VENV)-audit/bin/pip-audit || { $(PYTHON) -m venv $(VENV)-audit && $(VENV)-audit/bin/pip install -q pip-audit; }
+	@$(VENV)-audit/bin/pip-audit --strict --disable-pip --no-deps -r requirements.lock
 
 test-unit: $(STAMP)
 	@$(PY) -m pytest -q -m "not integration"
