@@ -1,12 +1,14 @@
-"""`make bench`: router throughput and ingest→routed latency against a bare aiokafka relay.
+"""`make bench`: router throughput and ingest→routed latency against a bare aiokafka relay and a faust
+relay that does no work, where the router's time per message goes, and webhook ingest per ingestor.
 
-Both run as their own process on the same fresh Tansu broker, measured the same way:
+Relays and router run as their own process on the same fresh Tansu broker, measured the same way:
   1. throughput: N inbound records are preloaded; the worker starts; the rate is N divided by the time
      from its first to its last output record (start-up is not counted);
   2. latency (router only): a fixed offered load (BENCH_RATE msgs/s for BENCH_SECONDS) of fresh
-     messages; routed_at − received_at per message, p50 and p99.
-The pipeline here starts at contact.inbound (what an ingestor publishes) and ends on the department
-and triage topics. The last line is machine-readable.
+     messages; routed_at − received_at per message, p50 and p99;
+  3. profile: the routing stages timed in-process on the same messages, beside the faust relay's cost.
+The messages are the corpus's held-out texts. The pipeline here starts at contact.inbound (what an
+ingestor publishes) and ends on the department and triage topics. The last line is machine-readable.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -28,7 +31,10 @@ from services.common import codec, topics
 from services.common.departments import load_departments
 from services.common.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
 from services.common.topics import all_topics, create_topics
-from services.bench.ingest import CHANNELS, measure_ingest
+from services.bench.ingest import CHANNELS, cpu_seconds, measure_ingest
+from services.bench.profile import routing_stages
+from services.router.classifier import read_corpus
+from services.router.training.generate_corpus import CORPUS
 from services.devstack.servers import free_port, start_broker, start_redis
 
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "50000"))
@@ -37,14 +43,8 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
 PARTITIONS = int(os.environ.get("BENCH_PARTITIONS", "6"))
 INGEST_SECONDS = float(os.environ.get("BENCH_INGEST_SECONDS", "5"))
 
-TEXTS = [
-    "Mijn grijze container is vandaag weer niet geleegd, wanneer komt de vuilniswagen?",
-    "Het verkeerslicht op de kruising staat de hele ochtend op rood",
-    "Mijn paspoort is verlopen, kan ik snel een afspraak maken aan de balie?",
-    "Er liggen vuilniszakken naast de ondergrondse container bij het station",
-    "Hoe vraag ik een parkeervergunning aan voor bezoek?",
-    "Bedankt voor de snelle hulp gisteren!",
-]
+# Real variety: the corpus's held-out messages (every channel's style, typos, English, personal data).
+TEXTS = [item["text"] for item in read_corpus(CORPUS) if item["split"] == "test"]
 
 
 def contact(i: int, received_at: datetime) -> codec.ContactMessage:
@@ -87,8 +87,9 @@ async def output_consumer(bootstrap: str, topic_names: list[str]) -> AIOKafkaCon
     return consumer
 
 
-async def count_outputs(consumer: AIOKafkaConsumer, expected: int, timeout: float) -> tuple[int, float]:
-    """Records seen and seconds from the first to the last of them."""
+async def count_outputs(consumer: AIOKafkaConsumer, expected: int, timeout: float,
+                        on_first: Callable[[], object] = lambda: None) -> tuple[int, float]:
+    """Records seen and seconds from the first to the last of them (`on_first` runs at the first)."""
     seen, first, last = 0, None, None
     deadline = time.monotonic() + timeout
     while seen < expected and time.monotonic() < deadline:
@@ -96,6 +97,8 @@ async def count_outputs(consumer: AIOKafkaConsumer, expected: int, timeout: floa
         arrived = sum(len(records) for records in batches.values())
         if arrived:
             now = time.monotonic()
+            if first is None:
+                on_first()
             first = first or now
             last = now
             seen += arrived
@@ -115,20 +118,33 @@ def stop_worker(process: subprocess.Popen) -> None:
         process.kill()
 
 
-async def measure_relay(bootstrap: str, workdir: Path) -> float:
-    create_topics(bootstrap, ["bench.relay.in", "bench.relay.out"], PARTITIONS, 1)
-    await preload(bootstrap, "bench.relay.in", MESSAGES)
-    consumer = await output_consumer(bootstrap, ["bench.relay.out"])
-    worker = start_worker(["-m", "services.bench.relay", bootstrap, "bench.relay.in", "bench.relay.out"],
-                          dict(os.environ), workdir / "relay.log")
+async def measure_relay(bootstrap: str, workdir: Path, name: str, module: str, env: dict[str, str]) -> float:
+    """Messages/s of a relay module that forwards bench.<name>.in to bench.<name>.out."""
+    source, target = f"bench.{name}.in", f"bench.{name}.out"
+    create_topics(bootstrap, [source, target], PARTITIONS, 1)
+    await preload(bootstrap, source, MESSAGES)
+    consumer = await output_consumer(bootstrap, [target])
+    worker = start_worker(["-m", module, bootstrap, source, target],
+                          {**os.environ, **env, "BENCH_RELAY_SOURCE": source, "BENCH_RELAY_TARGET": target},
+                          workdir / f"{name}.log")
     try:
         seen, seconds = await count_outputs(consumer, MESSAGES, timeout=300)
     finally:
         stop_worker(worker)
         await consumer.stop()
     if seen < MESSAGES:
-        raise RuntimeError(f"relay moved {seen} of {MESSAGES}; see {workdir / 'relay.log'}")
+        raise RuntimeError(f"{name} moved {seen} of {MESSAGES}; see {workdir / f'{name}.log'}")
     return seen / seconds
+
+
+def router_environment(bootstrap: str, redis_address: str, workdir: Path) -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "REDIS_URL": f"redis://{redis_address}/0",
+        "ROUTER_PORT": str(free_port()),
+        "ROUTER_DATA_DIR": str(workdir / "router"),
+        "LOG_LEVEL": "WARNING",
+    }
 
 
 async def measure_router(bootstrap: str, redis_address: str, workdir: Path) -> tuple[float, list[float]]:
@@ -136,17 +152,14 @@ async def measure_router(bootstrap: str, redis_address: str, workdir: Path) -> t
     outputs = [topics.TRIAGE, *(topics.routed_topic(d.id) for d in departments)]
     await preload(bootstrap, topics.INBOUND, MESSAGES)
     consumer = await output_consumer(bootstrap, outputs)
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "REDIS_URL": f"redis://{redis_address}/0",
-        "ROUTER_PORT": str(free_port()),
-        "ROUTER_DATA_DIR": str(workdir / "router"),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = {**os.environ, **router_environment(bootstrap, redis_address, workdir)}
     worker = start_worker(["-m", "services.router"], env, workdir / "router.log")
     try:
-        seen, seconds = await count_outputs(consumer, MESSAGES, timeout=600)
+        cpu_at_first: list[float] = []
+        seen, seconds = await count_outputs(consumer, MESSAGES, timeout=600,
+                                            on_first=lambda: cpu_at_first.append(cpu_seconds(worker.pid)))
+        cpu_share = (cpu_seconds(worker.pid) - cpu_at_first[0]) / seconds if cpu_at_first else float("nan")
+        print(f"bench: the router's process was busy {cpu_share:.0%} of one core while routing", flush=True)
         if seen < MESSAGES:
             raise RuntimeError(f"router routed {seen} of {MESSAGES}; see {workdir / 'router.log'}")
         latencies = await offered_load_latencies(bootstrap, consumer)
@@ -189,6 +202,22 @@ async def offered_load_latencies(bootstrap: str, consumer: AIOKafkaConsumer) -> 
     return latencies
 
 
+def print_profile(router_rate: float, faust_rate: float) -> None:
+    """The router's cost per message: its routing stages (in-process), faust, and what remains."""
+    now = datetime.now(timezone.utc)
+    stages = routing_stages([contact(i, now).SerializeToString() for i in range(2000)], codec.timestamp(now))
+    *parts, (_, routing_ms) = stages
+    worker_ms, faust_ms = 1000 / router_rate, 1000 / faust_rate
+    print(f"bench: where a routed message's {worker_ms:.3f} ms go (one worker, one core; target 0.100 ms):")
+    for name, ms in parts:
+        print(f"bench:   {name:<44} {ms:7.3f} ms")
+    print(f"bench:   {'the rest of route_records (decisions, encode)':<44} {routing_ms - sum(ms for _, ms in parts):7.3f} ms")
+    print(f"bench:   {'= routing logic, in-process':<44} {routing_ms:7.3f} ms")
+    print(f"bench:   {'faust consume/produce (relay doing no work)':<44} {faust_ms:7.3f} ms")
+    print(f"bench:   {'Redis ledger/stickiness/dedup, larger sends':<44} {worker_ms - routing_ms - faust_ms:7.3f} ms"
+          "  (what the measured rate leaves)", flush=True)
+
+
 def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else float("nan")
 
@@ -201,22 +230,29 @@ async def main() -> None:
         try:
             create_topics(broker.address, all_topics(load_departments(DEFAULT_DEPARTMENTS_FILE)), PARTITIONS, 1)
             print(f"bench: {MESSAGES} preloaded messages, {PARTITIONS} partitions, Tansu at {broker.address}", flush=True)
-            relay_rate = await measure_relay(broker.address, workdir)
+            relay_rate = await measure_relay(broker.address, workdir, "relay", "services.bench.relay", {})
             print(f"bench: bare aiokafka relay      {relay_rate:10.0f} msgs/s", flush=True)
+            faust_rate = await measure_relay(broker.address, workdir, "faust", "services.bench.faust_relay",
+                                             router_environment(broker.address, redis.address, workdir))
+            print(f"bench: faust relay, no work     {faust_rate:10.0f} msgs/s  (the router's framework alone)",
+                  flush=True)
             router_rate, latencies = await measure_router(broker.address, redis.address, workdir)
             print(f"bench: router (model, 1 worker) {router_rate:10.0f} msgs/s", flush=True)
+            print_profile(router_rate, faust_rate)
             p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
             print(f"bench: ingest→routed at {RATE} msgs/s offered for {SECONDS:.0f}s: "
                   f"p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies)} messages", flush=True)
             ingest = {}
             for name in CHANNELS:
-                rate, i50, i99 = await measure_ingest(name, broker.address, redis.address, workdir, start_worker,
-                                                      stop_worker, INGEST_SECONDS)
+                rate, i50, i99, cpu_ms = await measure_ingest(name, broker.address, redis.address, workdir,
+                                                              start_worker, stop_worker, INGEST_SECONDS)
                 ingest[name] = rate
-                print(f"bench: ingest {name:<9} {rate:8.0f} webhooks/s  p50 {i50:.1f} ms  p99 {i99:.1f} ms "
-                      f"(signed, unique, 32 clients on the same machine)", flush=True)
+                print(f"bench: ingest {name:<9} {rate:8.0f} webhooks/s  p50 {i50:.1f} ms  p99 {i99:.1f} ms; "
+                      f"the ingestor's own CPU {cpu_ms:.3f} ms/webhook = {1000 / cpu_ms:,.0f}/s per core "
+                      f"(signed, unique, 32 clients on the same cores)", flush=True)
             print(f"pipeline_msgs_per_s={router_rate:.0f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
                   f"relay_msgs_per_s={relay_rate:.0f} ratio={router_rate / relay_rate:.3f} "
+                  f"faust_relay_msgs_per_s={faust_rate:.0f} "
                   + " ".join(f"ingest_{name}_per_s={rate:.0f}" for name, rate in ingest.items()))
         finally:
             redis.stop()

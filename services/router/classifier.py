@@ -104,15 +104,16 @@ class TextClassifier:
         names = self._word_names()
         words = features[:, : len(names)].tocsr()
         explanations = []
+        labels = self.labels
         for row_index, row in enumerate(probabilities):
-            row_words = words.getrow(row_index)
+            # The row's slice of the CSR arrays: getrow() would build a matrix per message.
+            start, end = words.indptr[row_index], words.indptr[row_index + 1]
+            indices, values = words.indices[start:end], words.data[start:end]
             by_label = {}
             for label_index in np.argsort(row)[::-1][:2]:
-                weights = row_words.data * model.coef_[label_index][row_words.indices]
+                weights = values * model.coef_[label_index][indices]
                 order = np.argsort(weights)[::-1][:top]
-                by_label[self.labels[label_index]] = [
-                    names[row_words.indices[i]] for i in order if weights[i] > 0
-                ]
+                by_label[labels[label_index]] = [names[indices[i]] for i in order if weights[i] > 0]
             explanations.append(by_label)
         return probabilities, explanations
 
