@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from services.common.settings import REPO_ROOT
@@ -105,7 +105,6 @@ class Stack:
     processes: dict[str, ServiceProcess]
     urls: dict[str, str]
     extra: dict[str, int]
-    env: dict[str, str] = field(default_factory=dict)
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -129,7 +128,7 @@ def start_stack(
         "KCC_GRPC_PORT": str(extra["grpc"]),
         "ROUTER_GRPC_PORT": str(extra["router_grpc"]),
     }
-    stack = Stack({}, {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}, extra, env)
+    stack = Stack({}, {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}, extra)
     try:
         for name, (module, port_var) in services.items():
             stack.processes[name] = ServiceProcess(module, {**env, port_var: str(ports[name])}, log_dir / f"{name}.log")
