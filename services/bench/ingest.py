@@ -19,6 +19,7 @@ import psutil
 
 from services.common.signatures import base64_signature, hex_signature
 from services.demo import payloads
+from services.demo.__main__ import wait_ready
 from services.devstack.servers import free_port
 
 SECRET = secrets.token_hex(16)
@@ -92,20 +93,6 @@ async def post_for(base: str, channel: Channel, seconds: float, concurrency: int
     return accepted, refused, latencies
 
 
-async def wait_ready(base: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(base + "/readyz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError(f"{base} not ready")
-
-
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) a process has used so far."""
     times = psutil.Process(pid).cpu_times()
@@ -121,7 +108,8 @@ async def measure_ingest(name: str, bootstrap: str, redis_address: str, workdir:
                           workdir / f"ingest-{name}.log")
     try:
         base = f"http://127.0.0.1:{port}"
-        await wait_ready(base)
+        async with aiohttp.ClientSession() as session:
+            await wait_ready(session, [base], timeout=60)
         started, cpu_before = time.monotonic(), cpu_seconds(worker.pid)
         accepted, refused, latencies = await post_for(base, channel, seconds, concurrency)
         elapsed, cpu_used = time.monotonic() - started, cpu_seconds(worker.pid) - cpu_before
