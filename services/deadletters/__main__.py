@@ -95,9 +95,9 @@ def main(argv: list[str]) -> int:
         if isinstance(plan, WebhookReplay):
             status, problem = post_webhook(plan)
             if problem:
-                if status != "202":
+                if status != 202:
                     redis.delete(marker)  # not taken: the next run tries again (a 202 left a new dead letter)
-                print(f"FAILED {partition}:{offset} {describe(letter)} → {plan.url}: {problem}")
+                print(f"FAILED {partition}:{offset} {describe(letter)} → {target(plan)}: {problem}")
                 failed += 1
                 continue
             print(f"replay {partition}:{offset} {describe(letter)} → {target(plan)}: {status}")
@@ -120,20 +120,21 @@ def target(plan: Replay | WebhookReplay) -> str:
     return plan.url if isinstance(plan, WebhookReplay) else plan.topic
 
 
-def post_webhook(plan: WebhookReplay) -> tuple[str, str]:
-    """Post a kept body as it was received: (what the ingestor answered, the problem if it was not taken)."""
+def post_webhook(plan: WebhookReplay) -> tuple[int | None, str]:
+    """Post a kept body as it was received: (the ingestor's status, None if not reached; the problem if
+    it was not taken, else "")."""
     request = urllib.request.Request(plan.url, data=plan.body, headers=plan.headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             status = response.status
     except urllib.error.HTTPError as exc:
-        return str(exc.code), f"answered {exc.code} {exc.reason}"
+        return exc.code, f"answered {exc.code} {exc.reason}"
     except OSError as exc:
-        return "", f"not reached ({type(exc).__name__})"
+        return None, f"not reached ({type(exc).__name__})"
     if status == 202:
         # The normaliser failed again: the ingestor kept it as a new dead letter, for the next fix.
-        return "202", "the normaliser still fails on it (kept again as a new dead letter)"
-    return str(status), ""
+        return status, "the normaliser still fails on it (kept again as a new dead letter)"
+    return status, ""
 
 
 if __name__ == "__main__":
