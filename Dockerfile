@@ -1,5 +1,5 @@
 # One image for every service; the Kubernetes Deployment chooses the entry point
-# (`python -m services.router`, `python -m services.ingest_whatsapp`, ...). One image keeps the
+# (`python -m services.router`, `python -m services.ingest.whatsapp`, ...). One image keeps the
 # protobuf contract, the config code and the model in lockstep across services.
 #
 #   docker build -t gemeente-contact-router:0.1.0 .
@@ -14,6 +14,7 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 COPY requirements.lock pyproject.toml ./
 COPY services ./services
+COPY tools ./tools
 COPY deploy/config ./deploy/config
 # Runtime dependencies only (no broker, test or proto tooling), at the versions of the lock file.
 RUN /opt/venv/bin/pip install --constraint requirements.lock . \

@@ -6,12 +6,12 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 PROTO_SRC := $(shell find protos -name '*.proto')
-GEN_DIR := services/common/generated
+GEN_DIR := services/contract/generated
 
 MODEL := build/model/classifier.joblib
-MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml services/router/classifier.py services/router/training/train.py
+MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml services/router/decision/classifier.py services/router/decision/text.py services/router/training/train.py
 
-.PHONY: tools dashboards k8s kubectl chaos soak audit venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
+.PHONY: tools generate dashboards k8s kubectl chaos soak audit venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
 
 venv: $(STAMP)
 
@@ -31,11 +31,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 ## Regenerate the Python code from protos/ (commit the result; a test fails when it is stale).
 proto: $(STAMP)
-	@$(PY) -m services.common.protogen $(GEN_DIR)
+	@$(PY) -m tools.protogen $(GEN_DIR)
 
 ## The whole system on embedded defaults: Tansu broker, Redis, every service, demo traffic.
 run: tools $(STAMP) $(MODEL)
-	@$(PY) -m services.devstack
+	@$(PY) -m tools.devstack
 
 ## All tests, including integration tests against a real broker and Redis that the fixtures start.
 test: tools $(STAMP) $(MODEL) kubectl
@@ -48,7 +48,7 @@ chaos: tools $(STAMP) $(MODEL)
 
 ## The whole system under steady load for SOAK_MINUTES (default 30): memory of every service must stay flat.
 soak: $(STAMP) $(MODEL)
-	@$(PY) -m services.soak
+	@$(PY) -m tools.soak
 
 ## Known vulnerabilities in the locked dependencies (pip-audit, in its own venv so its dependencies stay out
 ## of the product's lock). Needs PyPI's JSON API or OSV; --strict fails where it cannot audit a package.
@@ -61,11 +61,11 @@ test-unit: $(STAMP)
 
 ## Pipeline throughput and latency against a bare relay, on the embedded broker.
 bench: $(STAMP) $(MODEL)
-	@$(PY) -m services.bench
+	@$(PY) -m tools.bench
 
 ## Create the topics on KAFKA_BOOTSTRAP_SERVERS (idempotent).
 topics: $(STAMP)
-	@$(PY) -m services.common.topics
+	@$(PY) -m tools.topics
 
 ## The classifier, trained (seeded) on the corpus's training split.
 model: $(MODEL)
@@ -83,7 +83,14 @@ evaluate: $(STAMP) $(MODEL)
 
 ## JSON lines on stdin ({"id","text","channel"}) → one decision per line on stdout. Use `make -s classify`.
 classify: $(STAMP) $(MODEL)
-	@$(PY) -m services.router.classify
+	@$(PY) -m services.router.training.classify
+
+## Files derived from the channel registry, the deployables and the settings: Procfile, Prometheus jobs,
+## docs/configuration.md, the flow diagram; then the dashboards and the Kubernetes objects (a test fails when stale).
+generate: $(STAMP)
+	@$(PY) -m tools.generate
+	@$(PY) deploy/grafana/build.py
+	@$(PY) k8s/build.py
 
 ## Grafana dashboards from deploy/grafana/build.py (commit the result; a test fails when stale).
 dashboards: $(STAMP)

@@ -6,6 +6,10 @@
   retention by what the topic holds (the unmasked inbound topic shortest);
 * kafka-users.yaml: a Strimzi KafkaUser per service and per department, with the ACLs they need;
 * prometheus-rule.yaml: the PrometheusRule of deploy/prometheus/rules.yml;
+* ingestors.yaml: Deployment, Service and PodDisruptionBudget per channel of the channel registry
+  (services/ingest/channels.py), pods labelled with their transport for the network policies;
+* ingress.yaml: the public webhook paths of the webhook channels;
+* ../../overlays/prod/generated/ingest-autoscaling.yaml: an HPA per ingestor;
 * dashboards/: the Grafana dashboards of deploy/grafana/dashboards.
 
 A test fails when these files are stale. Edit the sources, then run `make k8s`.
@@ -22,10 +26,15 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.common import topics  # noqa: E402
-from services.common.departments import load_departments  # noqa: E402
+from services.contract import topics  # noqa: E402
+from services.contract.departments import load_departments  # noqa: E402
+from services.ingest.channels import CHANNELS, WEBHOOK_CHANNELS, Channel  # noqa: E402
 
 OUT = ROOT / "k8s" / "base" / "generated"
+PROD_OUT = ROOT / "k8s" / "overlays" / "prod" / "generated"
+SECRETS_NAME = "gemeente-secrets"
+INGEST_KAFKA_USER = "gemeente-ingest"
+WEBHOOK_HOST = "contact.gemeente.example"
 CONFIG = ROOT / "deploy" / "config"
 CLUSTER_LABEL = {"strimzi.io/cluster": "gemeente-kafka"}
 DAY_MS = 24 * 3600 * 1000
@@ -113,6 +122,106 @@ def kafka_users(department_ids: list[str]) -> list[dict]:
     return users
 
 
+def _labels(channel: Channel) -> dict:
+    return {"app.kubernetes.io/name": channel.deployment, "app.kubernetes.io/component": "ingestor",
+            "gemeente.nl/transport": channel.transport}
+
+
+def _secret_env(name: str, secret: str, key: str) -> dict:
+    return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
+
+
+def ingestor_objects(channel: Channel) -> list[dict]:
+    """The Deployment, Service and PodDisruptionBudget of one channel's ingestor."""
+    selector = {"app.kubernetes.io/name": channel.deployment}
+    ports = [{"name": "http", "containerPort": channel.http_port}]
+    ports += [{"name": p.name, "containerPort": p.default} for p in channel.extra_ports]
+    env = [{"name": channel.port_variable, "value": str(channel.http_port)}]
+    env += [{"name": p.variable, "value": str(p.default)} for p in channel.extra_ports]
+    env += [{"name": "KAFKA_SASL_USERNAME", "value": INGEST_KAFKA_USER},
+            _secret_env("KAFKA_SASL_PASSWORD", INGEST_KAFKA_USER, "password")]
+    env += [_secret_env(name, SECRETS_NAME, name) for name in channel.all_secrets]
+    deployment = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": channel.deployment, "labels": _labels(channel),
+                     "annotations": {"gemeente.nl/description": f"the {channel.name} ingestor: {channel.description}"}},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": selector},
+            "template": {
+                "metadata": {"labels": _labels(channel)},
+                "spec": {"containers": [{
+                    "name": "ingest",
+                    "image": "gemeente-contact-router",
+                    "args": [channel.package],
+                    "ports": ports,
+                    "env": env,
+                    "readinessProbe": {"httpGet": {"path": "/readyz", "port": "http"}, "periodSeconds": 5,
+                                       "failureThreshold": 2},
+                    "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "initialDelaySeconds": 10,
+                                      "periodSeconds": 10, "failureThreshold": 3},
+                    "resources": {"requests": {"cpu": "100m", "memory": "160Mi"},
+                                  "limits": {"cpu": "1", "memory": "384Mi"}},
+                }]},
+            },
+        },
+    }
+    service = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": channel.deployment, "labels": {**selector, "gemeente.nl/scrape": "true"}},
+        "spec": {"selector": selector, "ports": [
+            {"name": "http", "port": channel.http_port, "targetPort": "http"},
+            *({"name": p.name, "port": p.default, "targetPort": p.name} for p in channel.extra_ports
+              if channel.transport == "grpc"),
+        ]},
+    }
+    budget = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": channel.deployment},
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector}},
+    }
+    return [deployment, service, budget]
+
+
+def webhook_ingress() -> dict:
+    """The public webhook endpoints over TLS; overlays set the host, the TLS secret and the issuer."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "gemeente-webhooks", "annotations": {
+            "nginx.ingress.kubernetes.io/proxy-body-size": "1m",
+            "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+        }},
+        "spec": {
+            "ingressClassName": "nginx",
+            "tls": [{"hosts": [WEBHOOK_HOST], "secretName": "gemeente-webhooks-tls"}],
+            "rules": [{"host": WEBHOOK_HOST, "http": {"paths": [
+                {"path": c.webhook_path, "pathType": "Exact",
+                 "backend": {"service": {"name": c.deployment, "port": {"name": "http"}}}}
+                for c in WEBHOOK_CHANNELS
+            ]}}],
+        },
+    }
+
+
+def ingest_autoscaler(channel: Channel) -> dict:
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": channel.deployment},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": channel.deployment},
+            "minReplicas": 2,
+            "maxReplicas": 6,
+            "metrics": [{"type": "Resource",
+                         "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}],
+        },
+    }
+
+
 def prometheus_rule() -> dict:
     rules = yaml.safe_load((ROOT / "deploy" / "prometheus" / "rules.yml").read_text(encoding="utf-8"))
     return {
@@ -137,6 +246,9 @@ def render() -> dict[str, str]:
         "kafka-users.yaml": documents(kafka_users(departments), "from the topics and departments"),
         "prometheus-rule.yaml": documents([prometheus_rule()], "from deploy/prometheus/rules.yml"),
     }
+    files["ingestors.yaml"] = documents([o for c in CHANNELS for o in ingestor_objects(c)],
+                                        "from services/ingest/channels.py")
+    files["ingress.yaml"] = documents([webhook_ingress()], "from the webhook channels of services/ingest/channels.py")
     for name in ("departments.yaml", "kpi.yaml"):
         files[f"config/{name}"] = (CONFIG / name).read_text(encoding="utf-8")
     for path in sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json")):
@@ -144,14 +256,21 @@ def render() -> dict[str, str]:
     return files
 
 
+def render_prod() -> dict[str, str]:
+    """Relative path under overlays/prod/generated/ → file content."""
+    return {"ingest-autoscaling.yaml": documents([ingest_autoscaler(c) for c in CHANNELS],
+                                                 "from services/ingest/channels.py")}
+
+
 def main() -> None:
-    if OUT.exists():
-        shutil.rmtree(OUT)
-    for relative, text in render().items():
-        target = OUT / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    print(f"wrote {len(render())} files to {OUT.relative_to(ROOT)}")
+    for out, files in ((OUT, render()), (PROD_OUT, render_prod())):
+        if out.exists():
+            shutil.rmtree(out)
+        for relative, text in files.items():
+            target = out / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        print(f"wrote {len(files)} files to {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -8,18 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from services.common.departments import load_departments
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE
-from services.common.topics import all_topics, create_topics
-from services.devstack.servers import ServerProcess, free_port, start_broker, start_redis
+from services.contract.departments import load_departments
+from services.contract.topics import all_topics
+from services.ingest.channels import secret_names
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
+from tools.devstack.servers import ServerProcess, free_port, start_broker, start_redis
+from tools.topics import create_topics
 
-SECRETS = {
-    "META_APP_SECRET": "test-meta-app-secret",
-    "META_VERIFY_TOKEN": "test-verify-token",
-    "WEBFORM_SECRET": "test-webform-secret",
-    "AUTHOR_PSEUDONYM_KEY": "test-pseudonym-key-0123456789",
-    "TWITTER_CONSUMER_SECRET": "test-twitter-consumer-secret",
-}
+# One value per secret the registry names, readable in a failure message.
+SECRETS = {name: f"test-{name.lower().replace('_', '-')}-0123456789" for name in secret_names()}
 
 
 @pytest.fixture(scope="session")

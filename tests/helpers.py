@@ -39,7 +39,7 @@ def read_topics(
 
 def routed_with_id(bootstrap: str, topic_names: Iterable[str], message_id: str, timeout: float = 30) -> list:
     """The records of these routed/triage topics whose RoutedMessage has this message id."""
-    from services.common import codec
+    from services.contract import codec
 
     def matches(record) -> bool:
         return codec.decode_routed(record.value).message.id == message_id
@@ -49,8 +49,8 @@ def routed_with_id(bootstrap: str, topic_names: Iterable[str], message_id: str, 
 
 
 def all_decided_topics() -> list[str]:
-    from services.common import topics
-    from services.common.departments import load_departments
-    from services.common.settings import DEFAULT_DEPARTMENTS_FILE
+    from services.contract import topics
+    from services.contract.departments import load_departments
+    from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
     return [topics.TRIAGE, *(topics.routed_topic(d.id) for d in load_departments(DEFAULT_DEPARTMENTS_FILE))]

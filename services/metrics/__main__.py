@@ -1,8 +1,8 @@
 """Entry point: python -m services.metrics"""
 
-from services.common.settings import MetricsSettings
-from services.common.stream import run_stream_worker
-from services.metrics.app import create_app
+from services.metrics.settings import MetricsSettings
+from services.metrics.worker import create_app
+from services.runtime.stream import run_stream_worker
 
 if __name__ == "__main__":
     settings = MetricsSettings()

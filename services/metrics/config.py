@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 import yaml
 
-from services.common.departments import Department
+from services.contract.departments import Department
+from services.contract.vocabulary import TRIAGE
 from services.metrics.office_hours import OfficeHours
 
-TRIAGE = "triage"
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _INTERVAL = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 

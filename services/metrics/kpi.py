@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.common import codec
+from services.contract import codec
+from services.contract.vocabulary import TRIAGE
 from services.metrics.spikes import Spike
 
 
 @dataclass(frozen=True)
 class RoutedObservation:
-    department: str  # department id, or "triage"
+    department: str  # department id, or TRIAGE ("triage")
     channel: str
     method: str
     priority: str
@@ -22,7 +23,7 @@ def observe_routed(routed: codec.RoutedMessage) -> RoutedObservation:
     decision = routed.decision
     latency = codec.epoch_seconds(routed.routed_at) - codec.epoch_seconds(routed.message.received_at)
     return RoutedObservation(
-        department="triage" if decision.triage or not decision.department else decision.department,
+        department=TRIAGE if decision.triage or not decision.department else decision.department,
         channel=codec.channel_label(routed.message.channel),
         method=codec.method_label(decision.method),
         priority=codec.priority_label(decision.priority),

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict
 from collections.abc import Iterable
+from dataclasses import asdict
 
 from redis.asyncio import Redis
 

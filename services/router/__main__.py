@@ -1,8 +1,8 @@
 """Entry point: python -m services.router"""
 
-from services.common.settings import RouterSettings
-from services.common.stream import run_stream_worker
-from services.router.app import create_app
+from services.router.settings import RouterSettings
+from services.router.worker import create_app
+from services.runtime.stream import run_stream_worker
 
 if __name__ == "__main__":
     settings = RouterSettings()

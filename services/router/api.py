@@ -12,11 +12,12 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter
 
-from services.common import codec, topics
-from services.handling.api import SERVICE_NAME as HANDLING_SERVICE_NAME
-from services.handling.api import HandlingServicer
+from services.contract import codec, topics
+from services.contract.vocabulary import MAX_TEXT_CHARS
+from services.router.decision.routing import RoutingContext, decide_text, reroute
+from services.router.handling_api import SERVICE_NAME as HANDLING_SERVICE_NAME
+from services.router.handling_api import HandlingServicer
 from services.router.memory import ConversationMemory, RoutedStore
-from services.router.routing import RoutingContext, decide_text, reroute
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = routing_pb2.DESCRIPTOR.services_by_name["RoutingService"].full_name
@@ -46,8 +47,8 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
     async def Classify(self, request, context):  # noqa: N802, ANN001, ANN201 - gRPC's names
         if not request.text.strip():
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "text is required")
-        if len(request.text) > 20_000:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "text is longer than 20000 characters")
+        if len(request.text) > MAX_TEXT_CHARS:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"text is longer than {MAX_TEXT_CHARS} characters")
         routed = decide_text(self.context, request.text, request.subject, request.channel)
         decision = routed.decision
         return routing_pb2.ClassifyResponse(

@@ -9,7 +9,7 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.common.redis_store import set_many
+from services.runtime.redis_store import set_many
 
 log = logging.getLogger(__name__)
 MEMORY_UNAVAILABLE = Counter(

@@ -23,9 +23,9 @@ from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from services.common import codec, topics
-from services.common.redis_store import set_many
-from services.router.routing import Outcome
+from services.contract import codec, topics
+from services.router.decision.routing import Outcome
+from services.runtime.redis_store import set_many
 
 log = logging.getLogger(__name__)
 SKIPPED = Counter(

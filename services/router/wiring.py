@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from services.common.departments import load_routing_config
-from services.common.settings import RouterSettings
-from services.router.classifier import TextClassifier
-from services.router.decision import Decider, ModelDecider, RuleDecider, UrgencyRater
+from services.contract.departments import load_routing_config
+from services.router.decision.classifier import TextClassifier
+from services.router.decision.deciders import Decider, ModelDecider, RuleDecider, UrgencyRater
+from services.router.settings import RouterSettings
 
 
 class ModelMissing(RuntimeError):

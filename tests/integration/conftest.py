@@ -1,7 +1,7 @@
 import pytest
 
-from services.devstack.stack import SERVICES, start_stack
 from tests.conftest import service_env
+from tools.devstack.stack import SERVICES, start_stack
 
 # Every service of the system, as its own process, and a second WhatsApp ingestor (replicas share dedup).
 STACK_SERVICES = {**SERVICES, "whatsapp2": SERVICES["whatsapp"]}

@@ -15,8 +15,8 @@ from gemeente.contact.v1 import ingest_pb2, ingest_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from services.common import codec, topics
-from services.common.signatures import base64_signature, hex_signature
+from services.contract import codec
+from services.ingest.signatures import base64_signature, hex_signature
 from tests.conftest import SECRETS
 from tests.helpers import all_decided_topics, routed_with_id
 

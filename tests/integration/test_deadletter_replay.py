@@ -9,16 +9,16 @@ import uuid
 
 from kafka import KafkaProducer
 
-from services.common import codec, topics
-from services.common.settings import REPO_ROOT
-from services.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
+from services.contract import codec, topics
+from services.runtime.settings import REPO_ROOT
 from tests.conftest import SECRETS, service_env
 from tests.helpers import all_decided_topics, routed_with_id
+from tools.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
 
 
 def run_cli(broker, redis_server, *args: str, status: int = 0) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "services.deadletters", *args], cwd=REPO_ROOT,
+        [sys.executable, "-m", "tools.deadletters", *args], cwd=REPO_ROOT,
         env=service_env(KAFKA_BOOTSTRAP_SERVERS=broker.address, REDIS_URL=f"redis://{redis_server.address}/3"),
         capture_output=True, text=True, timeout=120,
     )

@@ -9,18 +9,17 @@ import asyncio
 import json
 import re
 import urllib.request
-from pathlib import Path
 
 import aiohttp
 import pytest
 
-from services.common import codec, topics
-from services.common.signatures import hex_signature
-from services.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
-from services.devstack.servers import free_port
-from services.devstack.stack import ServiceProcess
+from services.contract import codec, topics
+from services.ingest.signatures import hex_signature
 from tests.conftest import SECRETS, service_env
 from tests.helpers import read_topics, routed_with_id
+from tools.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
+from tools.devstack.servers import free_port
+from tools.devstack.stack import ServiceProcess
 
 META_SECRET = SECRETS["META_APP_SECRET"].encode()
 
@@ -161,9 +160,9 @@ def test_every_transport_refuses_temporarily_while_the_broker_is_down(fresh_brok
         SMTP_PORT=str(ports["smtp"]), KCC_PORT=str(ports["kcc"]), KCC_GRPC_PORT=str(ports["grpc"]),
     )
     services = [
-        ServiceProcess("services.ingest_whatsapp", env, tmp_path / "whatsapp.log"),
-        ServiceProcess("services.ingest_email", env, tmp_path / "email.log"),
-        ServiceProcess("services.ingest_kcc", env, tmp_path / "kcc.log"),
+        ServiceProcess("services.ingest.whatsapp", env, tmp_path / "whatsapp.log"),
+        ServiceProcess("services.ingest.email", env, tmp_path / "email.log"),
+        ServiceProcess("services.ingest.kcc", env, tmp_path / "kcc.log"),
     ]
     base = f"http://127.0.0.1:{ports['whatsapp']}"
     try:

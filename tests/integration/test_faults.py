@@ -10,7 +10,7 @@ from collections import Counter
 
 from kafka import KafkaProducer
 
-from services.common import codec, topics
+from services.contract import codec, topics
 from tests.helpers import all_decided_topics, read_topics
 
 TEXTS = [

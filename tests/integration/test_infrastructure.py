@@ -5,10 +5,11 @@ import asyncio
 from kafka.admin import KafkaAdminClient
 from redis.asyncio import Redis
 
-from services.common.dedup import Claim, DeliveryLedger
-from services.common.departments import load_departments
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE
-from services.common.topics import all_topics, create_topics
+from services.contract.departments import load_departments
+from services.contract.topics import all_topics
+from services.ingest.dedup import Claim, DeliveryLedger
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
+from tools.topics import create_topics
 
 
 def test_topic_creation_is_idempotent(fresh_broker):

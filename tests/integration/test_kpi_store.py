@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 
-from services.common.departments import load_departments
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE, DEFAULT_KPI_CONFIG_FILE
+from services.contract.departments import load_departments
 from services.metrics.config import SpikeSettings, load_kpi_config
 from services.metrics.ledger import ConversationLedger
+from services.metrics.settings import DEFAULT_KPI_CONFIG_FILE
 from services.metrics.spikes import SpikeDetector
 from services.metrics.store import KpiStore
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
 AMS = ZoneInfo("Europe/Amsterdam")
 SETTINGS = SpikeSettings(baseline_days=3)

@@ -9,18 +9,19 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import grpc
 import pytest
 from gemeente.contact.v1 import handling_pb2, handling_pb2_grpc
 from kafka import KafkaProducer
 
-from services.common import codec, topics
-from services.common.settings import REPO_ROOT
-from services.demo.payloads import whatsapp_message, whatsapp_webhook
+from services.contract import codec, topics
+from services.runtime.settings import REPO_ROOT
 from tests.conftest import service_env
 from tests.helpers import read_topics, routed_with_id
 from tests.integration.test_end_to_end import metric_value, post_whatsapp
+from tools.demo.payloads import whatsapp_message, whatsapp_webhook
 
 FIRST_REPLY = codec.HandledAction.HANDLED_ACTION_FIRST_REPLY
 
@@ -99,7 +100,7 @@ def test_the_cli_publishes_a_hand_over_and_the_backlog_moves(stack, broker):
     assert eventually(lambda: open_in("afval"), lambda v: v >= 1) >= 1
     before_verkeer = open_in("verkeer")
     done = subprocess.run(
-        [sys.executable, "-m", "services.handling", "handed_over", "--conversation", routed.message.conversation_id,
+        [str(Path(sys.executable).parent / "gemeente-handling"), "handed_over", "--conversation", routed.message.conversation_id,
          "--department", "afval", "--to-department", "verkeer", "--handler", "team-afval-3"],
         cwd=REPO_ROOT, env=service_env(KAFKA_BOOTSTRAP_SERVERS=broker.address), capture_output=True, text=True,
         timeout=60,
@@ -113,7 +114,7 @@ def test_the_cli_publishes_a_hand_over_and_the_backlog_moves(stack, broker):
     assert eventually(lambda: open_in("verkeer"), lambda v: v >= before_verkeer + 1) == before_verkeer + 1
 
     invalid = subprocess.run(
-        [sys.executable, "-m", "services.handling", "closed", "--conversation", "x", "--department", "afval",
+        [sys.executable, "-m", "tools.handling", "closed", "--conversation", "x", "--department", "afval",
          "--handler", "piet@gemeente.nl"],
         cwd=REPO_ROOT, env=service_env(KAFKA_BOOTSTRAP_SERVERS=broker.address), capture_output=True, text=True,
         timeout=60,

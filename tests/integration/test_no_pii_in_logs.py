@@ -8,9 +8,9 @@ import sys
 
 import yaml
 
-from services.common.settings import REPO_ROOT
-from services.devstack.stack import demo_environment
+from services.runtime.settings import REPO_ROOT
 from tests.conftest import service_env
+from tools.devstack.stack import demo_environment
 
 MESSAGES = REPO_ROOT / "services" / "demo" / "messages.yaml"
 
@@ -38,7 +38,7 @@ def test_demo_traffic_leaves_no_personal_data_in_any_log(stack, broker, tmp_path
     pii = personal_data_in_demo()
     assert {"123456782", "0612345678", "31600000001", "j.devries@example.org"} <= pii  # the scan has teeth
     demo = subprocess.run(
-        [sys.executable, "-m", "services.demo"],
+        [sys.executable, "-m", "tools.demo"],
         cwd=REPO_ROOT,
         env=service_env(
             KAFKA_BOOTSTRAP_SERVERS=broker.address, **demo_environment(urls, extra),

@@ -9,13 +9,13 @@ from collections import Counter
 
 import pytest
 
-from services.common import codec, topics
-from services.demo.payloads import whatsapp_message, whatsapp_webhook
-from services.devstack.servers import free_port, start_redis
-from services.devstack.stack import ServiceProcess
+from services.contract import codec, topics
 from tests.conftest import service_env
 from tests.helpers import read_topics
 from tests.integration.test_end_to_end import metric_value, post_whatsapp
+from tools.demo.payloads import whatsapp_message, whatsapp_webhook
+from tools.devstack.servers import free_port, start_redis
+from tools.devstack.stack import ServiceProcess
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def whatsapp(fresh_broker, own_redis, tmp_path):
     port = free_port()
     env = service_env(KAFKA_BOOTSTRAP_SERVERS=fresh_broker.address, REDIS_URL=f"redis://{own_redis.address}/0",
                       PUBLISH_TIMEOUT_SECONDS="2", WHATSAPP_PORT=str(port))
-    service = ServiceProcess("services.ingest_whatsapp", env, tmp_path / "whatsapp.log")
+    service = ServiceProcess("services.ingest.whatsapp", env, tmp_path / "whatsapp.log")
     base = f"http://127.0.0.1:{port}"
     service.wait_ready(base + "/readyz")
     yield base

@@ -10,10 +10,10 @@ import grpc
 import pytest
 from gemeente.contact.v1 import routing_pb2, routing_pb2_grpc
 
-from services.common import codec, topics
-from services.demo.payloads import whatsapp_message, whatsapp_webhook
+from services.contract import codec, topics
 from tests.helpers import all_decided_topics, read_topics, routed_with_id
 from tests.integration.test_end_to_end import metric_value, post_whatsapp
+from tools.demo.payloads import whatsapp_message, whatsapp_webhook
 
 
 @pytest.fixture

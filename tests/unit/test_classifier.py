@@ -4,13 +4,13 @@ from pathlib import Path
 
 import pytest
 
-from services.common import codec
-from services.common.departments import load_routing_config
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE
-from services.router.classifier import TextClassifier
-from services.router.decision import ModelDecider, RuleDecider
+from services.contract import codec
+from services.contract.departments import load_routing_config
+from services.router.decision.classifier import TextClassifier
+from services.router.decision.deciders import ModelDecider, RuleDecider
 from services.router.training.evaluate import evaluate
 from services.router.training.train import train
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
 CONFIG = load_routing_config(DEFAULT_DEPARTMENTS_FILE)
 
@@ -91,7 +91,7 @@ def test_make_model_is_reproducible(model_path):
     """`make model` (run before the tests) and this fixture trained from the same corpus and seed."""
     import numpy as np
 
-    from services.common.settings import RouterSettings
+    from services.router.settings import RouterSettings
 
     built = RouterSettings().router_model_file
     assert built.exists(), "run `make model` (make test does)"

@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from services.common import codec
-from services.common.protogen import REPO_ROOT, generate
+from services.contract import codec
+from tools.protogen import REPO_ROOT, generate
 
-COMMITTED = REPO_ROOT / "services" / "common" / "generated"
+COMMITTED = REPO_ROOT / "services" / "contract" / "generated"
 
 
 def test_generated_code_is_up_to_date(tmp_path: Path):

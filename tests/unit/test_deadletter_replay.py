@@ -1,7 +1,7 @@
-from services.common import codec, topics
 import pytest
 
-from services.deadletters.replay import Replay, WebhookReplay, describe, ingestor_urls, replay_of
+from services.contract import codec, topics
+from tools.deadletters.replay import Replay, WebhookReplay, describe, ingestor_urls, replay_of
 
 
 def letter(**fields) -> codec.DeadLetter:

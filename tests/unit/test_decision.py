@@ -2,10 +2,11 @@
 
 import pytest
 
-from services.common import codec
-from services.common.departments import DepartmentConfigError, load_departments, parse_departments
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE
-from services.router.decision import RuleDecider, normalise_text
+from services.contract import codec
+from services.contract.departments import DepartmentConfigError, load_departments, parse_departments
+from services.router.decision.deciders import RuleDecider
+from services.router.decision.text import normalise_text
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
 DEPARTMENTS = load_departments(DEFAULT_DEPARTMENTS_FILE)
 DECIDER = RuleDecider(DEPARTMENTS, triage_threshold=0.5)
@@ -102,7 +103,7 @@ def test_shipped_config_has_the_required_departments():
 
 
 def test_spellings_that_normalise_alike_count_once():
-    from services.common.departments import Department, Rule
+    from services.contract.departments import Department, Rule
 
     decider = RuleDecider(
         [Department("burgerzaken", "Burgerzaken", "", (Rule("id-kaart", 4), Rule("ID kaart", 3)))], 0.5

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from services.common import codec
-from services.common.payload import PayloadError
-from services.common.pseudonym import Pseudonymizer
-from services.ingest_email.normalise import email_to_contact, parse_email, thread_parents
+from services.contract import codec
+from services.ingest.email.normalise import email_to_contact, parse_email, thread_parents
+from services.ingest.payload import PayloadError
+from services.ingest.pseudonym import Pseudonymizer
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "email"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)

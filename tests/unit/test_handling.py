@@ -3,9 +3,9 @@
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from services.common import codec
-from services.handling.__main__ import event_from_args, parse_args
-from services.handling.events import InvalidHandledEvent, complete_handled_event
+from services.contract import codec
+from services.contract.handling import InvalidHandledEvent, complete_handled_event
+from tools.handling.__main__ import event_from_args, parse_args
 
 DEPARTMENTS = ["afval", "verkeer"]
 NOW = Timestamp(seconds=1_795_000_000)

@@ -7,10 +7,11 @@ import asyncio
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from services.common import codec, topics
-from services.common.ingest import Deliverer, create_ingest_app, webhook_handler
-from services.common.payload import parse_json_object
-from services.common.signatures import SignatureCheck, hex_signature
+from services.contract import codec, topics
+from services.ingest.delivery import Deliverer
+from services.ingest.http import create_ingest_app, webhook_handler
+from services.ingest.payload import parse_json_object
+from services.ingest.signatures import SignatureCheck, hex_signature
 from tests.unit.test_ingest_http import FakePublisher, signed
 
 SECRET = b"meta-secret"

@@ -8,15 +8,17 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from services.common import codec, topics
-from services.common.ingest import Deliverer, create_ingest_app
-from services.common.kafka import PublishFailed
-from services.common.pseudonym import Pseudonymizer
-from services.common.settings import WebformSettings, WhatsAppSettings
-from services.common.signatures import hex_signature
-from services.ingest_webform.app import add_webform_routes
-from services.common.meta import add_meta_routes
-from services.ingest_whatsapp.normalise import whatsapp_webhook_to_contacts
+from services.contract import codec, topics
+from services.ingest.delivery import Deliverer
+from services.ingest.http import create_ingest_app
+from services.ingest.meta.webhook import add_meta_routes
+from services.ingest.pseudonym import Pseudonymizer
+from services.ingest.signatures import hex_signature
+from services.ingest.webform.app import add_webform_routes
+from services.ingest.webform.settings import WebformSettings
+from services.ingest.whatsapp.normalise import whatsapp_webhook_to_contacts
+from services.ingest.whatsapp.settings import WhatsAppSettings
+from services.runtime.kafka import PublishFailed
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "whatsapp"
 PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")

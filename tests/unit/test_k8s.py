@@ -14,10 +14,20 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from services.common import settings as settings_module
-from services.common import topics
-from services.common.departments import load_departments
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
+from services.contract import topics
+from services.contract.departments import load_departments
+from services.deployables import DEPLOYABLES
+from services.ingest.channels import CHANNELS
+from services.ingest.email.settings import EmailSettings
+from services.ingest.facebook.settings import FacebookSettings
+from services.ingest.instagram.settings import InstagramSettings
+from services.ingest.kcc.settings import KccSettings
+from services.ingest.twitter.settings import TwitterSettings
+from services.ingest.webform.settings import WebformSettings
+from services.ingest.whatsapp.settings import WhatsAppSettings
+from services.metrics.settings import MetricsSettings
+from services.router.settings import RouterSettings
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT, CommonSettings
 from tests.schemas.crds import SCHEMAS
 
 K8S = REPO_ROOT / "k8s"
@@ -25,16 +35,17 @@ OVERLAYS = ["dev", "prod"]
 KUBERNETES_VERSION = "1.30"
 # Deployment entry point → the settings class its process reads.
 SETTINGS_OF = {
-    "services.ingest_whatsapp": settings_module.WhatsAppSettings,
-    "services.ingest_webform": settings_module.WebformSettings,
-    "services.ingest_facebook": settings_module.FacebookSettings,
-    "services.ingest_instagram": settings_module.InstagramSettings,
-    "services.ingest_twitter": settings_module.TwitterSettings,
-    "services.ingest_email": settings_module.EmailSettings,
-    "services.ingest_kcc": settings_module.KccSettings,
-    "services.router": settings_module.RouterSettings,
-    "services.metrics": settings_module.MetricsSettings,
+    "services.ingest.whatsapp": WhatsAppSettings,
+    "services.ingest.webform": WebformSettings,
+    "services.ingest.facebook": FacebookSettings,
+    "services.ingest.instagram": InstagramSettings,
+    "services.ingest.twitter": TwitterSettings,
+    "services.ingest.email": EmailSettings,
+    "services.ingest.kcc": KccSettings,
+    "services.router": RouterSettings,
+    "services.metrics": MetricsSettings,
 }
+assert set(SETTINGS_OF) == {d.module for d in DEPLOYABLES}, "a deployable without its settings class here"
 
 
 def kubectl() -> str:
@@ -78,12 +89,35 @@ def test_the_generated_objects_are_current():
     spec = importlib.util.spec_from_file_location("k8s_build", K8S / "build.py")
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
-    expected = build.render()
-    generated = K8S / "base" / "generated"
-    on_disk = {str(p.relative_to(generated)) for p in generated.rglob("*") if p.is_file()}
-    assert on_disk == set(expected), "run `make k8s`"
-    for relative, text in expected.items():
-        assert (generated / relative).read_text(encoding="utf-8") == text, f"run `make k8s` ({relative})"
+    for generated, expected in ((build.OUT, build.render()), (build.PROD_OUT, build.render_prod())):
+        on_disk = {str(p.relative_to(generated)) for p in generated.rglob("*") if p.is_file()}
+        assert on_disk == set(expected), "run `make k8s`"
+        for relative, text in expected.items():
+            assert (generated / relative).read_text(encoding="utf-8") == text, f"run `make k8s` ({relative})"
+
+
+def test_every_channel_of_the_registry_is_deployed_and_reachable(rendered):
+    """Adding a channel to services/ingest/channels.py is enough for Kubernetes: its Deployment, Service,
+    budget, webhook path, network policy and (prod) autoscaler follow."""
+    overlay, objects = rendered
+    deployments = by_name(objects, "Deployment")
+    [ingress] = of_kind(objects, "Ingress")
+    paths = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
+    policies = by_name(objects, "NetworkPolicy")
+    webhook_selector = policies["webhooks-from-ingress-controller"]["spec"]["podSelector"]["matchLabels"]
+    for channel in CHANNELS:
+        deployment = deployments[channel.deployment]
+        assert deployment["spec"]["template"]["spec"]["containers"][0]["args"] == [channel.package]
+        assert channel.deployment in by_name(objects, "Service")
+        assert channel.deployment in by_name(objects, "PodDisruptionBudget")
+        pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+        if channel.transport == "webhook":
+            assert paths[channel.webhook_path] == channel.deployment
+            assert webhook_selector.items() <= pod_labels.items()
+        if overlay == "prod":
+            assert channel.deployment in by_name(objects, "HorizontalPodAutoscaler")
+        else:
+            assert deployment["spec"]["replicas"] == 1
 
 
 def test_every_object_validates_against_its_schema(rendered):
@@ -141,15 +175,15 @@ def test_workloads_run_locked_down_with_resources_and_probes(rendered):
 
 def test_ports_env_and_probe_paths_are_what_the_code_serves(rendered):
     overlay, objects = rendered
-    from services.common.ingest import create_ingest_app
-    from services.metrics.app import create_app
+    from services.ingest.http import create_ingest_app
+    from services.metrics.worker import create_app
 
     class Publisher:
         async def is_ready(self) -> bool:
             return True
 
     ingest_paths = {r.canonical for r in create_ingest_app(Publisher(), 1024).router.resources()}
-    stream_paths = set(create_app(settings_module.MetricsSettings()).web.views)
+    stream_paths = set(create_app(MetricsSettings()).web.views)
     shared_env = env_config(objects)
     for deployment, container in containers(objects):
         [module] = container["args"]
@@ -159,7 +193,7 @@ def test_ports_env_and_probe_paths_are_what_the_code_serves(rendered):
         where = f"{overlay}: {deployment['metadata']['name']}"
         assert set(env) <= known, f"{where}: {set(env) - known} are not settings of {module}"
         assert set(shared_env) <= {n.upper() for cls in SETTINGS_OF.values() for n in cls.model_fields} | {
-            n.upper() for n in settings_module.CommonSettings.model_fields}, f"{where}: unknown shared setting"
+            n.upper() for n in CommonSettings.model_fields}, f"{where}: unknown shared setting"
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
         http_setting = next(n for n in env if n.endswith("_PORT") and n not in ("SMTP_PORT", "KCC_GRPC_PORT", "ROUTER_GRPC_PORT"))
         assert int(env[http_setting]["value"]) == ports["http"], where
@@ -192,11 +226,11 @@ def test_ingress_paths_are_the_webhook_paths_of_the_code(rendered):
     _, objects = rendered
     [ingress] = of_kind(objects, "Ingress")
     routes = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
-    from services.ingest_facebook.__main__ import PATH as facebook
-    from services.ingest_instagram.__main__ import PATH as instagram
-    from services.ingest_twitter.app import PATH as twitter
-    from services.ingest_webform.app import PATH as webform
-    from services.ingest_whatsapp.__main__ import PATH as whatsapp
+    from services.ingest.facebook.__main__ import PATH as facebook
+    from services.ingest.instagram.__main__ import PATH as instagram
+    from services.ingest.twitter.app import PATH as twitter
+    from services.ingest.webform.app import PATH as webform
+    from services.ingest.whatsapp.__main__ import PATH as whatsapp
 
     assert routes == {whatsapp: "gemeente-ingest-whatsapp", webform: "gemeente-ingest-webform",
                       facebook: "gemeente-ingest-facebook", instagram: "gemeente-ingest-instagram",
@@ -249,7 +283,7 @@ def test_the_router_scales_on_lag_and_never_beyond_the_partitions():
     [trigger] = scaled["spec"]["triggers"]
     assert trigger["type"] == "kafka"
     assert trigger["metadata"]["topic"] == topics.INBOUND
-    from services.router.app import create_app  # noqa: F401 - the consumer group is the faust app id
+    from services.router.worker import create_app  # noqa: F401 - the consumer group is the faust app id
     assert trigger["metadata"]["consumerGroup"] == "gemeente-router"
     assert scaled["spec"]["scaleTargetRef"]["name"] in by_name(objects, "Deployment")
     inbound = next(t for t in of_kind(objects, "KafkaTopic") if t["spec"]["topicName"] == topics.INBOUND)

@@ -4,9 +4,9 @@ import ssl
 
 import faust
 
-from services.common.kafka import aiokafka_security, kafka_python_security
-from services.common.settings import CommonSettings
-from services.common.stream import faust_credentials
+from services.runtime.kafka import aiokafka_security, kafka_python_security
+from services.runtime.settings import CommonSettings
+from services.runtime.stream import faust_credentials
 
 
 def test_plaintext_is_the_default_and_adds_nothing():

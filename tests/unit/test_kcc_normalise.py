@@ -3,10 +3,10 @@ from datetime import datetime, timezone
 import pytest
 from gemeente.contact.v1 import ingest_pb2
 
-from services.common import codec
-from services.common.payload import PayloadError
-from services.common.pseudonym import Pseudonymizer
-from services.ingest_kcc.normalise import kcc_submission_to_contact
+from services.contract import codec
+from services.ingest.kcc.normalise import kcc_submission_to_contact
+from services.ingest.payload import PayloadError
+from services.ingest.pseudonym import Pseudonymizer
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
 PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")

@@ -5,10 +5,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.common.departments import load_departments
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE, DEFAULT_KPI_CONFIG_FILE
+from services.contract.departments import load_departments
 from services.metrics.config import load_kpi_config
 from services.metrics.ledger import ConversationLedger
+from services.metrics.settings import DEFAULT_KPI_CONFIG_FILE
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
 AMS = ZoneInfo("Europe/Amsterdam")
 HOUR = 3600.0

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from services.common import codec
-from services.common.payload import PayloadError
-from services.common.pseudonym import Pseudonymizer
-from services.ingest_facebook.normalise import facebook_webhook_to_contacts
-from services.ingest_instagram.normalise import instagram_webhook_to_contacts
+from services.contract import codec
+from services.ingest.facebook.normalise import facebook_webhook_to_contacts
+from services.ingest.instagram.normalise import instagram_webhook_to_contacts
+from services.ingest.payload import PayloadError
+from services.ingest.pseudonym import Pseudonymizer
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)

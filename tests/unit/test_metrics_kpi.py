@@ -2,7 +2,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.common import codec
+from services.contract import codec
 from services.metrics.kpi import observe_routed
 
 RECEIVED = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)

@@ -8,20 +8,20 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from gemeente.contact.v1 import ingest_pb2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gemeente.contact.v1 import ingest_pb2
-from services.common import codec
-from services.common.payload import Normalised, PayloadError, parse_json_object
-from services.common.pseudonym import Pseudonymizer
-from services.ingest_email.normalise import email_to_contact, parse_email
-from services.ingest_facebook.normalise import facebook_webhook_to_contacts
-from services.ingest_instagram.normalise import instagram_webhook_to_contacts
-from services.ingest_kcc.normalise import kcc_submission_to_contact
-from services.ingest_twitter.normalise import tweet_parents, twitter_webhook_to_contacts
-from services.ingest_webform.normalise import parse_webform_body, webform_submission_to_contact
-from services.ingest_whatsapp.normalise import whatsapp_webhook_to_contacts
+from services.contract import codec
+from services.ingest.email.normalise import email_to_contact, parse_email
+from services.ingest.facebook.normalise import facebook_webhook_to_contacts
+from services.ingest.instagram.normalise import instagram_webhook_to_contacts
+from services.ingest.kcc.normalise import kcc_submission_to_contact
+from services.ingest.payload import Normalised, PayloadError, parse_json_object
+from services.ingest.pseudonym import Pseudonymizer
+from services.ingest.twitter.normalise import tweet_parents, twitter_webhook_to_contacts
+from services.ingest.webform.normalise import parse_webform_body, webform_submission_to_contact
+from services.ingest.whatsapp.normalise import whatsapp_webhook_to_contacts
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)

@@ -14,16 +14,16 @@ import pytest
 import yaml
 from prometheus_client import REGISTRY
 
-from services.common import settings as settings_module
-from services.common.settings import REPO_ROOT
+from services.deployables import DEPLOYABLES
+from services.runtime.settings import REPO_ROOT
 
 PROMETHEUS = REPO_ROOT / "deploy" / "prometheus"
 GRAFANA = REPO_ROOT / "deploy" / "grafana"
 # Every module that defines metrics; importing them registers the metrics with the default registry.
 METRIC_MODULES = [
-    "services.common.ingest", "services.common.stream", "services.router.app", "services.router.api",
-    "services.metrics.app", "services.handling.api", "services.ingest_email.app", "services.ingest_kcc.app",
-    "services.ingest_twitter.app",
+    "services.ingest.http", "services.runtime.stream", "services.router.worker", "services.router.api",
+    "services.metrics.worker", "services.router.handling_api", "services.ingest.email.app", "services.ingest.kcc.app",
+    "services.ingest.twitter.app",
 ]
 # Exported by prometheus_client's default collectors or by Prometheus itself.
 STANDARD = {"up": set(), "process_resident_memory_bytes": set(), "process_cpu_seconds_total": set()}
@@ -132,14 +132,6 @@ def test_every_service_is_scraped_on_its_configured_port():
     config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
     scraped = {job["job_name"]: job["static_configs"][0]["targets"][0] for job in config["scrape_configs"]}
     ports = {
-        "gemeente-ingest-whatsapp": settings_module.WhatsAppSettings.model_fields["whatsapp_port"].default,
-        "gemeente-ingest-webform": settings_module.WebformSettings.model_fields["webform_port"].default,
-        "gemeente-ingest-facebook": settings_module.FacebookSettings.model_fields["facebook_port"].default,
-        "gemeente-ingest-instagram": settings_module.InstagramSettings.model_fields["instagram_port"].default,
-        "gemeente-ingest-twitter": settings_module.TwitterSettings.model_fields["twitter_port"].default,
-        "gemeente-ingest-email": settings_module.EmailSettings.model_fields["email_port"].default,
-        "gemeente-ingest-kcc": settings_module.KccSettings.model_fields["kcc_port"].default,
-        "gemeente-router": settings_module.RouterSettings.model_fields["router_port"].default,
-        "gemeente-metrics": settings_module.MetricsSettings.model_fields["metrics_port"].default,
+        d.k8s_name: d.http_port for d in DEPLOYABLES
     }
     assert scraped == {job: f"127.0.0.1:{port}" for job, port in ports.items()}

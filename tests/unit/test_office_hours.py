@@ -5,9 +5,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE, DEFAULT_KPI_CONFIG_FILE
-from services.common.departments import load_departments
+from services.contract.departments import load_departments
 from services.metrics.config import KpiConfigError, load_kpi_config, parse_kpi_config
+from services.metrics.settings import DEFAULT_KPI_CONFIG_FILE
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
 AMS = ZoneInfo("Europe/Amsterdam")
 HOUR = 3600.0

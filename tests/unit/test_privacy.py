@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from services.router.privacy import mask_personal_data
-from services.router.privacy_eval import score_masking
+from services.router.decision.privacy import mask_personal_data
+from services.router.training.privacy_eval import score_masking
 
 LABELLED = Path(__file__).parents[1] / "fixtures" / "pii" / "labelled.jsonl"
 

@@ -1,7 +1,7 @@
 """Which outputs the router sends again after reading a record a second time."""
 
+from services.router.decision.routing import Outcome
 from services.router.outputs import Mark, output_key, parse_mark, plan
-from services.router.routing import Outcome
 
 
 def test_marks_round_trip():

@@ -2,11 +2,11 @@
 
 from datetime import datetime, timezone
 
-from services.common import codec, topics
-from services.common.departments import load_routing_config
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE
-from services.router.decision import RuleDecider, UrgencyRater
-from services.router.routing import RoutingContext, SourceRecord, route_records
+from services.contract import codec, topics
+from services.contract.departments import load_routing_config
+from services.router.decision.deciders import RuleDecider, UrgencyRater
+from services.router.decision.routing import RoutingContext, SourceRecord, route_records
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
 NOW = codec.timestamp(datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc))
 CONFIG = load_routing_config(DEFAULT_DEPARTMENTS_FILE)

@@ -3,9 +3,9 @@ import hmac
 
 import pytest
 
-from services.common.meta import verification_answer
-from services.common.pseudonym import Pseudonymizer
-from services.common.signatures import SignatureCheck, check_hex_signature, hex_signature
+from services.ingest.meta.webhook import verification_answer
+from services.ingest.pseudonym import Pseudonymizer
+from services.ingest.signatures import SignatureCheck, check_hex_signature, hex_signature
 
 SECRET = b"app-secret"
 BODY = b'{"object":"whatsapp_business_account","entry":[]}'

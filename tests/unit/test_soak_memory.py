@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.soak.memory import MIB, memory_trend
+from tools.soak.memory import MIB, memory_trend
 
 
 def series(start_mib: float, per_minute_mib: float, minutes: int = 30, noise=(0, 1.5, -1.0, 0.5)):

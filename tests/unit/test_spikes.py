@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.common.settings import REPO_ROOT
 from services.metrics.config import SpikeSettings
 from services.metrics.spikes import ALL, SpikeDetector, themes_of
+from services.runtime.settings import REPO_ROOT
 
 AMS = ZoneInfo("Europe/Amsterdam")
 START = datetime(2026, 11, 2, tzinfo=AMS)  # a Monday

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from services.common import codec
-from services.common.payload import PayloadError
-from services.common.pseudonym import Pseudonymizer
-from services.common.signatures import SignatureCheck, base64_signature, check_base64_signature
-from services.ingest_twitter.app import crc_response
-from services.ingest_twitter.normalise import tweet_parents, twitter_webhook_to_contacts
+from services.ingest.payload import PayloadError
+from services.ingest.pseudonym import Pseudonymizer
+from services.ingest.signatures import SignatureCheck, base64_signature, check_base64_signature
+from services.ingest.twitter.app import crc_response
+from services.ingest.twitter.normalise import tweet_parents, twitter_webhook_to_contacts
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "twitter"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)

@@ -2,10 +2,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from services.common import codec
-from services.common.payload import PayloadError
-from services.common.pseudonym import Pseudonymizer
-from services.ingest_webform.normalise import parse_webform_body, webform_submission_to_contact
+from services.contract import codec
+from services.ingest.payload import PayloadError
+from services.ingest.pseudonym import Pseudonymizer
+from services.ingest.webform.normalise import parse_webform_body, webform_submission_to_contact
 
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
 PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from services.common import codec
-from services.common.payload import PayloadError
-from services.common.pseudonym import Pseudonymizer
-from services.ingest_whatsapp.normalise import whatsapp_webhook_to_contacts
+from services.contract import codec
+from services.ingest.payload import PayloadError
+from services.ingest.pseudonym import Pseudonymizer
+from services.ingest.whatsapp.normalise import whatsapp_webhook_to_contacts
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "whatsapp"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)

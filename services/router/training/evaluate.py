@@ -14,16 +14,16 @@ from pathlib import Path
 
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
-from services.common import codec
-from services.common.departments import load_routing_config
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
-from services.router.classifier import NO_DEPARTMENT, TextClassifier, read_corpus
-from services.router.decision import ModelDecider, RuleDecider
-from services.router.privacy_eval import score_masking
+from services.contract import codec
+from services.contract.departments import load_routing_config
+from services.contract.vocabulary import TRIAGE
+from services.router.decision.classifier import NO_DEPARTMENT, TextClassifier, read_corpus
+from services.router.decision.deciders import ModelDecider, RuleDecider
 from services.router.training.generate_corpus import CORPUS, build_corpus
+from services.router.training.privacy_eval import score_masking
 from services.router.training.train import DEFAULT_OUTPUT, train
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
 
-TRIAGE = "triage"
 PII_SET = REPO_ROOT / "tests" / "fixtures" / "pii" / "labelled.jsonl"
 
 

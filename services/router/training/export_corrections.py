@@ -12,9 +12,9 @@ import sys
 
 from kafka import KafkaConsumer, TopicPartition
 
-from services.common import codec, topics
-from services.common.kafka import kafka_python_security
-from services.common.settings import CommonSettings
+from services.contract import codec, topics
+from services.runtime.kafka import kafka_python_security
+from services.runtime.settings import CommonSettings
 
 
 def corrections_to_corpus_lines(corrections: list[codec.Correction]) -> list[dict]:

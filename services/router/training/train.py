@@ -14,10 +14,16 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
-from services.common.departments import load_routing_config
-from services.common.settings import DEFAULT_DEPARTMENTS_FILE
-from services.router.classifier import NO_DEPARTMENT, TextClassifier, build_pipeline, corpus_digest, read_corpus
+from services.contract.departments import load_routing_config
+from services.router.decision.classifier import (
+    NO_DEPARTMENT,
+    TextClassifier,
+    build_pipeline,
+    corpus_digest,
+    read_corpus,
+)
 from services.router.training.generate_corpus import CORPUS, SEED
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
 TARGET_ACCURACY = 0.97
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[3] / "build" / "model" / "classifier.joblib"

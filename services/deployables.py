@@ -1,0 +1,40 @@
+"""Every deployable of the product, in the order `make run` starts them: the ingestors of the channel
+registry, then the router and the metrics service. The Procfile, Prometheus jobs, the dev and test stacks
+and the Kubernetes objects read this list; nothing else lists the services.
+
+Pure data, like the channel registry it extends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.ingest.channels import CHANNELS, ExtraPort
+
+
+@dataclass(frozen=True)
+class Deployable:
+    name: str  # process name in `make run`, key in the test stack
+    module: str  # `python -m <module>` runs it (the container's args in Kubernetes)
+    http_port: int  # default port of /healthz, /readyz, /metrics (and the webhook of a webhook ingestor)
+    port_variable: str  # the environment variable that sets that port
+    k8s_name: str  # Deployment, Service and Prometheus job name
+    component: str  # ingestor, router or metrics (a Kubernetes label)
+    extra_ports: tuple[ExtraPort, ...] = ()
+
+
+ROUTER = Deployable(
+    "router", "services.router", 8090, "ROUTER_PORT", "gemeente-router", "router",
+    (ExtraPort("grpc", 50052, "ROUTER_GRPC_PORT"),),
+)
+METRICS = Deployable("metrics", "services.metrics", 8091, "METRICS_PORT", "gemeente-metrics", "metrics")
+
+DEPLOYABLES: tuple[Deployable, ...] = (
+    *(
+        Deployable(c.name, c.package, c.http_port, c.port_variable, c.deployment, "ingestor", c.extra_ports)
+        for c in CHANNELS
+    ),
+    ROUTER,
+    METRICS,
+)
+BY_NAME: dict[str, Deployable] = {d.name: d for d in DEPLOYABLES}

@@ -1,0 +1,131 @@
+"""The channel registry: one declaration per channel, the single source of every per-channel fact.
+
+Adding a channel is one package under services/ingest/ plus one entry here. From this list come the
+Procfile and the Prometheus scrape jobs of `make run` (generated, `make generate`), the dev and test
+stacks (tools/devstack), the ingest benchmark, the Kubernetes Deployments, Services, Ingress paths,
+autoscalers and network-policy labels (k8s/build.py), the secrets a deployment must provide and the
+architecture diagram in docs/. A test fails when a generated file is stale.
+
+Pure data: importing this module imports no channel code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# The secret every ingestor needs: the key of the keyed hash that turns phone numbers, e-mail addresses
+# and handles into author ids (services/ingest/pseudonym.py).
+PSEUDONYM_KEY_SECRET = "AUTHOR_PSEUDONYM_KEY"
+
+
+@dataclass(frozen=True)
+class ExtraPort:
+    """A port a channel serves besides its HTTP port (SMTP, gRPC)."""
+
+    name: str  # the container port's name in Kubernetes
+    default: int
+    variable: str  # the environment variable that sets it
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str  # channel id: label value, process name, Kubernetes suffix, Kafka key of its dead letters
+    title: str  # how people call it (docs, the demo's output)
+    description: str  # what arrives through it
+    transport: Literal["webhook", "smtp", "grpc"]
+    http_port: int  # default HTTP port: the webhook itself, or only /healthz, /readyz, /metrics
+    normaliser: str  # "module:function", the pure function from the channel's wire format to ContactMessages
+    signature: str  # how a sender proves who it is
+    secrets: tuple[str, ...] = ()  # environment variables with this channel's secrets (besides the pseudonym key)
+    webhook_path: str | None = None  # for webhooks: the public path behind the ingress
+    signature_header: str | None = None
+    extra_ports: tuple[ExtraPort, ...] = field(default=())
+
+    @property
+    def package(self) -> str:
+        """The Python package; `python -m <package>` runs the ingestor."""
+        return f"services.ingest.{self.name}"
+
+    @property
+    def deployment(self) -> str:
+        """The Kubernetes name of its Deployment and Service, and its Prometheus job."""
+        return f"gemeente-ingest-{self.name}"
+
+    @property
+    def port_variable(self) -> str:
+        return f"{self.name.upper()}_PORT"
+
+    @property
+    def all_secrets(self) -> tuple[str, ...]:
+        return (PSEUDONYM_KEY_SECRET, *self.secrets)
+
+
+_META_SECRETS = ("META_APP_SECRET", "META_VERIFY_TOKEN")
+_META_SIGNATURE = "HMAC-SHA256 of the raw body with the Meta app secret, hex, in X-Hub-Signature-256"
+
+CHANNELS: tuple[Channel, ...] = (
+    Channel(
+        name="whatsapp", title="WhatsApp", description="WhatsApp Cloud API webhooks (messages, media, locations)",
+        transport="webhook", http_port=8081,
+        normaliser="services.ingest.whatsapp.normalise:whatsapp_webhook_to_contacts",
+        signature=_META_SIGNATURE, secrets=_META_SECRETS,
+        webhook_path="/webhooks/whatsapp", signature_header="X-Hub-Signature-256",
+    ),
+    Channel(
+        name="webform", title="web form", description="the gemeente website's contact form",
+        transport="webhook", http_port=8082,
+        normaliser="services.ingest.webform.normalise:webform_submission_to_contact",
+        signature="HMAC-SHA256 of the raw body with the website's shared secret, hex, in X-Webform-Signature-256",
+        secrets=("WEBFORM_SECRET",),
+        webhook_path="/webhooks/webform", signature_header="X-Webform-Signature-256",
+    ),
+    Channel(
+        name="facebook", title="Facebook", description="Messenger and page feed webhooks",
+        transport="webhook", http_port=8083,
+        normaliser="services.ingest.facebook.normalise:facebook_webhook_to_contacts",
+        signature=_META_SIGNATURE, secrets=_META_SECRETS,
+        webhook_path="/webhooks/facebook", signature_header="X-Hub-Signature-256",
+    ),
+    Channel(
+        name="instagram", title="Instagram", description="Instagram messaging and comment webhooks",
+        transport="webhook", http_port=8084,
+        normaliser="services.ingest.instagram.normalise:instagram_webhook_to_contacts",
+        signature=_META_SIGNATURE, secrets=_META_SECRETS,
+        webhook_path="/webhooks/instagram", signature_header="X-Hub-Signature-256",
+    ),
+    Channel(
+        name="twitter", title="X", description="X (Twitter) Account Activity webhooks: mentions, replies, DMs",
+        transport="webhook", http_port=8085,
+        normaliser="services.ingest.twitter.normalise:twitter_webhook_to_contacts",
+        signature="HMAC-SHA256 of the raw body with the consumer secret, base64, in x-twitter-webhooks-signature",
+        secrets=("TWITTER_CONSUMER_SECRET",),
+        webhook_path="/webhooks/twitter", signature_header="x-twitter-webhooks-signature",
+    ),
+    Channel(
+        name="email", title="e-mail", description="mail over SMTP from the gemeente's mail relay",
+        transport="smtp", http_port=8086,
+        normaliser="services.ingest.email.normalise:email_to_contact",
+        signature="only the gemeente's own recipient addresses are accepted (the relay does SPF/DKIM)",
+        extra_ports=(ExtraPort("smtp", 2525, "SMTP_PORT"),),
+    ),
+    Channel(
+        name="kcc", title="KCC", description="contacts the KCC (phone, desk) records over gRPC",
+        transport="grpc", http_port=8087,
+        normaliser="services.ingest.kcc.normalise:kcc_submission_to_contact",
+        signature="gRPC from inside the namespace (network policy)",
+        extra_ports=(ExtraPort("grpc", 50051, "KCC_GRPC_PORT"),),
+    ),
+)
+
+BY_NAME: dict[str, Channel] = {channel.name: channel for channel in CHANNELS}
+WEBHOOK_CHANNELS: tuple[Channel, ...] = tuple(c for c in CHANNELS if c.transport == "webhook")
+
+
+def channel(name: str) -> Channel:
+    return BY_NAME[name]
+
+
+def secret_names() -> tuple[str, ...]:
+    """Every secret the ingestors need, each once, in registry order."""
+    return tuple(dict.fromkeys(s for c in CHANNELS for s in c.all_secrets))

@@ -1,0 +1,114 @@
+"""Delivery, the end every transport (HTTP, SMTP, gRPC) shares: dedup claim → Kafka (acks=all) → confirm,
+and the ingest counters every channel reports with the same names and labels."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from prometheus_client import Counter, Histogram
+
+from services.contract import codec, topics
+from services.ingest.dedup import Claim, DeliveryLedger, LedgerUnavailable
+from services.ingest.payload import Normalised
+from services.ingest.threads import ThreadIndex
+from services.runtime.kafka import KafkaPublisher, PublishFailed
+
+log = logging.getLogger(__name__)
+
+REQUESTS = Counter(
+    "contact_ingest_requests_total",
+    "Webhook requests by channel and outcome (accepted, duplicate, malformed, bad_signature, ...).",
+    ["channel", "outcome"],
+)
+PUBLISHED = Counter("contact_ingest_messages_total", "Messages published to contact.inbound.", ["channel"])
+DUPLICATES = Counter(
+    "contact_ingest_duplicates_total", "Redelivered messages acknowledged without publishing again.", ["channel"]
+)
+IGNORED = Counter(
+    "contact_ingest_events_ignored_total",
+    "Events acknowledged but not published (delivery statuses, echoes, unsupported types).",
+    ["channel", "kind"],
+)
+DEDUP_UNAVAILABLE = Counter(
+    "contact_ingest_dedup_unavailable_total",
+    "Deliveries published without dedup because Redis was unreachable.",
+    ["channel"],
+)
+PUBLISH_SECONDS = Histogram(
+    "contact_ingest_publish_seconds",
+    "Time from a webhook's arrival until Kafka acknowledged its messages.",
+    ["channel"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+
+
+class Deliverer:
+    """Publishes normalised messages once: dedup claim → Kafka (acks=all) → confirm."""
+
+    def __init__(
+        self,
+        channel: str,
+        publisher: KafkaPublisher,
+        ledger: DeliveryLedger | None,
+        timeout: float,
+        threads: ThreadIndex | None = None,
+    ):
+        self.channel = channel
+        self.publisher = publisher
+        self.ledger = ledger
+        self.timeout = timeout
+        self.threads = threads
+
+    async def deliver_normalised(self, normalised: Normalised) -> tuple[int, int]:
+        """Deliver, count, and remember thread links; every transport (HTTP, SMTP, gRPC) ends here."""
+        published, duplicates = await self.deliver(normalised.messages)
+        for kind, count in normalised.ignored.items():
+            IGNORED.labels(self.channel, kind).inc(count)
+        PUBLISHED.labels(self.channel).inc(published)
+        DUPLICATES.labels(self.channel).inc(duplicates)
+        if self.threads is not None:
+            await self.threads.remember(self.channel, normalised.thread_links)
+        return published, duplicates
+
+    async def deliver(self, messages: Sequence[codec.ContactMessage]) -> tuple[int, int]:
+        """Return (published, duplicates). Raises PublishFailed when the sender must retry."""
+        if not messages:
+            return 0, 0
+        keys = [f"{self.channel}:{m.channel_message_id}" for m in messages]
+        claims = await self._claim(keys)
+        in_flight = [k for k, c in zip(keys, claims) if c is Claim.IN_FLIGHT]
+        if in_flight and not await self.ledger.wait_until_done(in_flight, self.timeout):  # type: ignore[union-attr]
+            await self._release([k for k, c in zip(keys, claims) if c is Claim.NEW])
+            raise PublishFailed("another delivery of this message is still being published")
+        fresh = [(k, m) for k, m, c in zip(keys, messages, claims) if c is Claim.NEW]
+        try:
+            await self.publisher.publish(
+                topics.INBOUND,
+                [(m.conversation_id.encode(), m.SerializeToString()) for _, m in fresh],
+            )
+        except PublishFailed:
+            await self._release([k for k, _ in fresh])
+            raise
+        if self.ledger is not None and fresh:
+            try:
+                await self.ledger.confirm([k for k, _ in fresh])
+            except LedgerUnavailable:
+                DEDUP_UNAVAILABLE.labels(self.channel).inc()
+        return len(fresh), len(messages) - len(fresh)
+
+    async def _claim(self, keys: list[str]) -> list[Claim]:
+        if self.ledger is None:
+            return [Claim.NEW] * len(keys)
+        try:
+            return await self.ledger.claim(keys)
+        except LedgerUnavailable:
+            # Degrade, never lose: publish without dedup. A duplicate on Kafka keeps its message id,
+            # so consumers can still recognise it.
+            DEDUP_UNAVAILABLE.labels(self.channel).inc(len(keys))
+            log.warning("Redis unreachable: publishing %d message(s) without dedup", len(keys))
+            return [Claim.NEW] * len(keys)
+
+    async def _release(self, keys: list[str]) -> None:
+        if self.ledger is not None and keys:
+            await self.ledger.release(keys)

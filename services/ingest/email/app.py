@@ -1,0 +1,104 @@
+"""E-mail ingestor wiring: an SMTP server (aiosmtpd) for the gemeente's addresses beside the HTTP probes.
+
+SMTP answers: 550 for a recipient that is not ours, 552 for mail over MAX_MAIL_BYTES (aiosmtpd),
+554 for a message that cannot be read, 451 while Kafka does not acknowledge (the sending server
+retries), 250 only after Kafka has the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from services.ingest.delivery import REQUESTS, Deliverer
+from services.ingest.email.normalise import email_to_contact, parse_email, thread_parents
+from services.ingest.email.settings import EmailSettings
+from services.ingest.http import build_ingestor, run_beside_probes
+from services.ingest.payload import PayloadError
+from services.ingest.pseudonym import Pseudonymizer
+from services.ingest.threads import ThreadIndex
+from services.runtime.kafka import PublishFailed
+from services.runtime.logs import configure_logging
+
+log = logging.getLogger(__name__)
+CHANNEL = "email"
+
+
+class GemeenteMailHandler:
+    def __init__(
+        self, deliverer: Deliverer, pseudonymizer: Pseudonymizer, threads: ThreadIndex, recipients: frozenset[str]
+    ) -> None:
+        self.deliverer = deliverer
+        self.pseudonymizer = pseudonymizer
+        self.threads = threads
+        self.recipients = recipients
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list) -> str:  # noqa: N802, E501
+        if address.lower() not in self.recipients:
+            REQUESTS.labels(CHANNEL, "recipient_refused").inc()
+            return "550 5.1.1 Mailbox unavailable: not an address of this gemeente"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        raw = envelope.original_content or (envelope.content if isinstance(envelope.content, bytes) else b"")
+        try:
+            message = parse_email(raw)
+            roots = await self.threads.roots(CHANNEL, thread_parents(message))
+            normalised = email_to_contact(message, datetime.now(timezone.utc), self.pseudonymizer, roots)
+        except PayloadError as exc:
+            REQUESTS.labels(CHANNEL, "malformed").inc()
+            return f"554 5.6.0 Message not accepted: {exc}"
+        try:
+            published, duplicates = await self.deliverer.deliver_normalised(normalised)
+        except PublishFailed:
+            REQUESTS.labels(CHANNEL, "unavailable").inc()
+            return "451 4.3.0 Temporarily unable to accept the message; try again later"
+        REQUESTS.labels(CHANNEL, "duplicate" if duplicates and not published else "accepted").inc()
+        return "250 2.0.0 Message accepted"
+
+
+def smtp_factory(settings: EmailSettings, handler: GemeenteMailHandler):  # noqa: ANN201
+    def create() -> SMTP:
+        return SMTP(
+            handler,
+            data_size_limit=settings.max_mail_bytes,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            hostname=settings.smtp_hostname,
+            ident="gemeente contact router",
+        )
+
+    return create
+
+
+async def run(settings: EmailSettings) -> None:
+    ingestor = build_ingestor(settings, CHANNEL)
+    handler = GemeenteMailHandler(
+        ingestor.deliverer, ingestor.pseudonymizer, ingestor.threads, settings.accepted_recipients
+    )
+    servers: list[asyncio.Server] = []
+
+    async def start_smtp() -> None:
+        servers.append(
+            await asyncio.get_running_loop().create_server(
+                smtp_factory(settings, handler), settings.http_host, settings.smtp_port
+            )
+        )
+        log.info("e-mail ingestor: SMTP on %s, HTTP on %s", settings.smtp_port, settings.http_port)
+
+    async def stop_smtp() -> None:
+        for server in servers:
+            server.close()
+            await server.wait_closed()
+
+    await run_beside_probes(ingestor.app, settings, start_smtp, stop_smtp)
+
+
+def main() -> None:
+    settings = EmailSettings()
+    configure_logging(settings.log_level)
+    asyncio.run(run(settings))

@@ -1,0 +1,31 @@
+"""Settings of the email ingestor."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from services.ingest.channels import channel
+from services.ingest.settings import IngestorSettings
+
+CHANNEL = channel("email")
+
+
+class EmailSettings(IngestorSettings):
+    smtp_port: int = Field(CHANNEL.extra_ports[0].default, description="E-mail ingestor SMTP port.")
+    email_port: int = Field(CHANNEL.http_port, description="E-mail ingestor HTTP port (/healthz, /readyz, /metrics).")
+    smtp_hostname: str = Field("contact.gemeente.local", description="Name the SMTP server greets with.")
+    email_addresses: str = Field(
+        "contact@gemeente.example",
+        description="Comma-separated addresses the gemeente receives mail on; other recipients are refused.",
+    )
+    max_mail_bytes: int = Field(
+        26_214_400, ge=1024, description="Larger mail is refused with SMTP 552 (attachments included)."
+    )
+
+    @property
+    def http_port(self) -> int:
+        return self.email_port
+
+    @property
+    def accepted_recipients(self) -> frozenset[str]:
+        return frozenset(a.strip().lower() for a in self.email_addresses.split(",") if a.strip())

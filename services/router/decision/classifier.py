@@ -1,0 +1,141 @@
+"""The Dutch text classifier: normalisation, Snowball stemming, TF-IDF of stemmed words and word pairs
+plus character n-grams, and a logistic regression. Pure functions and a small wrapper; no I/O here
+except loading and saving the model file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import joblib
+import numpy as np
+import snowballstemmer
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from services.contract.departments import Department
+from services.router.decision.text import TermMatcher, normalise_text
+
+NO_DEPARTMENT = "geen"
+_STEMMER = snowballstemmer.stemmer("dutch")
+# Words that carry no department; stemming keeps them short, so a small list is enough.
+_STOPWORDS = frozenset(
+    "de het een en van ik je u mijn is in op te dat die er niet met voor aan ook al maar om nog wat wij we "
+    "zijn was bij of als dan naar hoe kan heb heeft wil graag dit deze uw hallo hoi beste geachte "
+    "ga gaat gaan kom komt doe doet zo nu".split()
+)
+
+
+def stemmed_words(text: str) -> list[str]:
+    """Stems of the words, and pairs of neighbouring stems (module-level: the model file pickles it)."""
+    words = [w for w in normalise_text(text).split() if w not in _STOPWORDS and not w.startswith("@")]
+    stems = [w.lstrip("#") for w in _STEMMER.stemWords(words)]
+    return stems + [f"{a}_{b}" for a, b in zip(stems, stems[1:])]
+
+
+class RuleHints(BaseEstimator, TransformerMixin):
+    """The departments file's weighted terms as features: one column per department.
+
+    The terms are domain knowledge independent of the corpus, so they carry the model to situations its
+    training data never showed; the regression learns how far to trust them.
+    """
+
+    def __init__(self, owned_terms: tuple[tuple[str, str, float], ...] = ()) -> None:
+        self.owned_terms = owned_terms
+
+    def fit(self, texts: Sequence[str], labels: object = None) -> "RuleHints":
+        self.departments_ = sorted({owner for owner, _, _ in self.owned_terms})
+        self.matcher_ = TermMatcher(self.owned_terms)
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        rows = []
+        for text in texts:
+            scores, _ = self.matcher_.scores(text)
+            rows.append([min(scores.get(d, 0.0), 8.0) / 4.0 for d in self.departments_])
+        return sparse.csr_matrix(np.array(rows, dtype=float).reshape(len(rows), len(self.departments_)))
+
+
+def rule_terms(departments: Sequence[Department]) -> tuple[tuple[str, str, float], ...]:
+    return tuple((d.id, r.term, r.weight) for d in departments for r in d.rules)
+
+
+def build_pipeline(seed: int, departments: Sequence[Department] = ()) -> Pipeline:
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(analyzer=stemmed_words, sublinear_tf=True, min_df=1)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2,
+                                      preprocessor=normalise_text, max_features=60_000)),
+            ("rules", RuleHints(rule_terms(departments))),
+        ],
+        transformer_weights={"words": 1.0, "chars": 1.0, "rules": 2.0},
+    )
+    model = LogisticRegression(C=8.0, max_iter=3000, class_weight="balanced", random_state=seed)
+    return Pipeline([("features", features), ("model", model)])
+
+
+@dataclass
+class TextClassifier:
+    pipeline: Pipeline
+    # Chosen on out-of-fold predictions of the training split (never on the test split).
+    threshold: float
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(self.pipeline.classes_)
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        return self.analyse(texts)[0]
+
+    def analyse(self, texts: Sequence[str], top: int = 3) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
+        """Probabilities per label, and per text the stemmed words that pushed it most towards each of
+        its two best labels (for the reasons staff see). One feature extraction for the whole batch."""
+        features = self.pipeline.named_steps["features"].transform(list(texts))
+        model = self.pipeline.named_steps["model"]
+        probabilities = model.predict_proba(features)
+        names = self._word_names()
+        words = features[:, : len(names)].tocsr()
+        explanations = []
+        labels = self.labels
+        for row_index, row in enumerate(probabilities):
+            # The row's slice of the CSR arrays: getrow() would build a matrix per message.
+            start, end = words.indptr[row_index], words.indptr[row_index + 1]
+            indices, values = words.indices[start:end], words.data[start:end]
+            by_label = {}
+            for label_index in np.argsort(row)[::-1][:2]:
+                weights = values * model.coef_[label_index][indices]
+                order = np.argsort(weights)[::-1][:top]
+                by_label[labels[label_index]] = [names[indices[i]] for i in order if weights[i] > 0]
+            explanations.append(by_label)
+        return probabilities, explanations
+
+    def _word_names(self) -> np.ndarray:
+        # The word features come first in the union; their names are fixed once the model is trained.
+        if getattr(self, "_names", None) is None:
+            self._names = self.pipeline.named_steps["features"].transformer_list[0][1].get_feature_names_out()
+        return self._names
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump({"pipeline": self.pipeline, "threshold": self.threshold, "metadata": self.metadata}, path)
+
+    @classmethod
+    def load(cls, path: Path) -> "TextClassifier":
+        stored = joblib.load(path)
+        return cls(stored["pipeline"], stored["threshold"], stored["metadata"])
+
+
+def corpus_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def read_corpus(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

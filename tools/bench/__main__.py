@@ -1,0 +1,264 @@
+"""`make bench`: router throughput and ingest→routed latency against a bare aiokafka relay and a faust
+relay that does no work, where the router's time per message goes, and webhook ingest per ingestor.
+
+Relays and router run as their own process on the same fresh Tansu broker, measured the same way:
+  1. throughput: N inbound records are preloaded; the worker starts; the rate is N divided by the time
+     from its first to its last output record (start-up is not counted);
+  2. latency (router only): a fixed offered load (BENCH_RATE msgs/s for BENCH_SECONDS) of fresh
+     messages; routed_at − received_at per message, p50 and p99;
+  3. profile: the routing stages timed in-process on the same messages, beside the faust relay's cost.
+The messages are the corpus's held-out texts. The pipeline here starts at contact.inbound (what an
+ingestor publishes) and ends on the department and triage topics. The last line is machine-readable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from services.contract import codec, topics
+from services.contract.departments import load_departments
+from services.contract.topics import all_topics
+from services.router.decision.classifier import read_corpus
+from services.router.training.generate_corpus import CORPUS
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
+from tools.bench.ingest import CHANNELS, cpu_seconds, measure_ingest
+from tools.bench.profile import routing_stages
+from tools.devstack.servers import free_port, start_broker, start_redis
+from tools.topics import create_topics
+
+MESSAGES = int(os.environ.get("BENCH_MESSAGES", "50000"))
+RATE = int(os.environ.get("BENCH_RATE", "1000"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+PARTITIONS = int(os.environ.get("BENCH_PARTITIONS", "6"))
+INGEST_SECONDS = float(os.environ.get("BENCH_INGEST_SECONDS", "5"))
+
+# Real variety: the corpus's held-out messages (every channel's style, typos, English, personal data).
+TEXTS = [item["text"] for item in read_corpus(CORPUS) if item["split"] == "test"]
+
+
+def contact(i: int, received_at: datetime) -> codec.ContactMessage:
+    wamid = f"wamid.bench.{uuid.uuid4().hex}"
+    return codec.ContactMessage(
+        id=codec.message_id(codec.Channel.CHANNEL_WHATSAPP, wamid),
+        channel=codec.Channel.CHANNEL_WHATSAPP,
+        channel_message_id=wamid,
+        conversation_id=f"wa-bench-{i % 997}",
+        received_at=codec.timestamp(received_at),
+        author_id=f"bench-{i % 997}",
+        text=TEXTS[i % len(TEXTS)],
+    )
+
+
+async def preload(bootstrap: str, topic: str, count: int) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, max_batch_size=262144)
+    await producer.start()
+    try:
+        now = datetime.now(timezone.utc)
+        pending = []
+        for i in range(count):
+            message = contact(i, now)
+            pending.append(await producer.send(topic, message.SerializeToString(), key=message.conversation_id.encode()))
+            if len(pending) >= 5000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+
+
+async def output_consumer(bootstrap: str, topic_names: list[str]) -> AIOKafkaConsumer:
+    consumer = AIOKafkaConsumer(*topic_names, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest")
+    await consumer.start()
+    while not consumer.assignment():
+        await asyncio.sleep(0.05)
+    for partition in consumer.assignment():
+        await consumer.position(partition)
+    return consumer
+
+
+async def count_outputs(consumer: AIOKafkaConsumer, expected: int, timeout: float,
+                        on_first: Callable[[], object] = lambda: None) -> tuple[int, float]:
+    """Records seen and seconds from the first to the last of them (`on_first` runs at the first)."""
+    seen, first, last = 0, None, None
+    deadline = time.monotonic() + timeout
+    while seen < expected and time.monotonic() < deadline:
+        batches = await consumer.getmany(timeout_ms=200, max_records=5000)
+        arrived = sum(len(records) for records in batches.values())
+        if arrived:
+            now = time.monotonic()
+            if first is None:
+                on_first()
+            first = first or now
+            last = now
+            seen += arrived
+    return seen, (last - first) if first and last and last > first else float("nan")
+
+
+def start_worker(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, *args], env=env, cwd=REPO_ROOT, stdout=open(log, "wb"),
+                            stderr=subprocess.STDOUT)
+
+
+def stop_worker(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+async def measure_relay(bootstrap: str, workdir: Path, name: str, module: str, env: dict[str, str]) -> float:
+    """Messages/s of a relay module that forwards bench.<name>.in to bench.<name>.out."""
+    source, target = f"bench.{name}.in", f"bench.{name}.out"
+    create_topics(bootstrap, [source, target], PARTITIONS, 1)
+    await preload(bootstrap, source, MESSAGES)
+    consumer = await output_consumer(bootstrap, [target])
+    worker = start_worker(["-m", module, bootstrap, source, target],
+                          {**os.environ, **env, "BENCH_RELAY_SOURCE": source, "BENCH_RELAY_TARGET": target},
+                          workdir / f"{name}.log")
+    try:
+        seen, seconds = await count_outputs(consumer, MESSAGES, timeout=300)
+    finally:
+        stop_worker(worker)
+        await consumer.stop()
+    if seen < MESSAGES:
+        raise RuntimeError(f"{name} moved {seen} of {MESSAGES}; see {workdir / f'{name}.log'}")
+    return seen / seconds
+
+
+def router_environment(bootstrap: str, redis_address: str, workdir: Path) -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "REDIS_URL": f"redis://{redis_address}/0",
+        "ROUTER_PORT": str(free_port()),
+        "ROUTER_DATA_DIR": str(workdir / "router"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+async def measure_router(bootstrap: str, redis_address: str, workdir: Path) -> tuple[float, list[float]]:
+    departments = load_departments(DEFAULT_DEPARTMENTS_FILE)
+    outputs = [topics.TRIAGE, *(topics.routed_topic(d.id) for d in departments)]
+    await preload(bootstrap, topics.INBOUND, MESSAGES)
+    consumer = await output_consumer(bootstrap, outputs)
+    env = {**os.environ, **router_environment(bootstrap, redis_address, workdir)}
+    worker = start_worker(["-m", "services.router"], env, workdir / "router.log")
+    try:
+        cpu_at_first: list[float] = []
+        seen, seconds = await count_outputs(consumer, MESSAGES, timeout=600,
+                                            on_first=lambda: cpu_at_first.append(cpu_seconds(worker.pid)))
+        cpu_share = (cpu_seconds(worker.pid) - cpu_at_first[0]) / seconds if cpu_at_first else float("nan")
+        print(f"bench: the router's process was busy {cpu_share:.0%} of one core while routing", flush=True)
+        if seen < MESSAGES:
+            raise RuntimeError(f"router routed {seen} of {MESSAGES}; see {workdir / 'router.log'}")
+        latencies = await offered_load_latencies(bootstrap, consumer)
+    finally:
+        stop_worker(worker)
+        await consumer.stop()
+    return seen / seconds, latencies
+
+
+async def offered_load_latencies(bootstrap: str, consumer: AIOKafkaConsumer) -> list[float]:
+    """Offer RATE msgs/s for SECONDS; return routed_at − received_at of each, in seconds."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=1)
+    await producer.start()
+    total = int(RATE * SECONDS)
+    latencies: list[float] = []
+
+    async def offer() -> None:
+        start = time.monotonic()
+        for i in range(total):
+            delay = start + i / RATE - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            message = contact(i, datetime.now(timezone.utc))
+            await producer.send(topics.INBOUND, message.SerializeToString(), key=message.conversation_id.encode())
+        await producer.flush()
+
+    async def collect() -> None:
+        deadline = time.monotonic() + SECONDS + 30
+        while len(latencies) < total and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=200)
+            for records in batches.values():
+                for record in records:
+                    routed = codec.decode_routed(record.value)
+                    latencies.append(codec.epoch_seconds(routed.routed_at) - codec.epoch_seconds(routed.message.received_at))
+
+    try:
+        await asyncio.gather(offer(), collect())
+    finally:
+        await producer.stop()
+    return latencies
+
+
+def print_profile(router_rate: float, faust_rate: float) -> None:
+    """The router's cost per message: its routing stages (in-process), faust, and what remains."""
+    now = datetime.now(timezone.utc)
+    stages = routing_stages([contact(i, now).SerializeToString() for i in range(2000)], codec.timestamp(now))
+    *parts, (_, routing_ms) = stages
+    worker_ms, faust_ms = 1000 / router_rate, 1000 / faust_rate
+    print(f"bench: where a routed message's {worker_ms:.3f} ms go (one worker, one core; target 0.100 ms):")
+    for name, ms in parts:
+        print(f"bench:   {name:<44} {ms:7.3f} ms")
+    print(f"bench:   {'the rest of route_records (decisions, encode)':<44} {routing_ms - sum(ms for _, ms in parts):7.3f} ms")
+    print(f"bench:   {'= routing logic, in-process':<44} {routing_ms:7.3f} ms")
+    print(f"bench:   {'faust consume/produce (relay doing no work)':<44} {faust_ms:7.3f} ms")
+    print(f"bench:   {'Redis ledger/stickiness/dedup, larger sends':<44} {worker_ms - routing_ms - faust_ms:7.3f} ms"
+          "  (what the measured rate leaves)", flush=True)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else float("nan")
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="gemeente-bench-") as tmp:
+        workdir = Path(tmp)
+        broker = start_broker(free_port(), workdir)
+        redis = start_redis(free_port(), workdir)
+        try:
+            create_topics(broker.address, all_topics(load_departments(DEFAULT_DEPARTMENTS_FILE)), PARTITIONS, 1)
+            print(f"bench: {MESSAGES} preloaded messages, {PARTITIONS} partitions, Tansu at {broker.address}", flush=True)
+            relay_rate = await measure_relay(broker.address, workdir, "relay", "services.bench.relay", {})
+            print(f"bench: bare aiokafka relay      {relay_rate:10.0f} msgs/s", flush=True)
+            faust_rate = await measure_relay(broker.address, workdir, "faust", "services.bench.faust_relay",
+                                             router_environment(broker.address, redis.address, workdir))
+            print(f"bench: faust relay, no work     {faust_rate:10.0f} msgs/s  (the router's framework alone)",
+                  flush=True)
+            router_rate, latencies = await measure_router(broker.address, redis.address, workdir)
+            print(f"bench: router (model, 1 worker) {router_rate:10.0f} msgs/s", flush=True)
+            print_profile(router_rate, faust_rate)
+            p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
+            print(f"bench: ingest→routed at {RATE} msgs/s offered for {SECONDS:.0f}s: "
+                  f"p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies)} messages", flush=True)
+            ingest = {}
+            for name in CHANNELS:
+                rate, i50, i99, cpu_ms = await measure_ingest(name, broker.address, redis.address, workdir,
+                                                              start_worker, stop_worker, INGEST_SECONDS)
+                ingest[name] = rate
+                print(f"bench: ingest {name:<9} {rate:8.0f} webhooks/s  p50 {i50:.1f} ms  p99 {i99:.1f} ms; "
+                      f"the ingestor's own CPU {cpu_ms:.3f} ms/webhook = {1000 / cpu_ms:,.0f}/s per core "
+                      f"(signed, unique, 32 clients on the same cores)", flush=True)
+            print(f"pipeline_msgs_per_s={router_rate:.0f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
+                  f"relay_msgs_per_s={relay_rate:.0f} ratio={router_rate / relay_rate:.3f} "
+                  f"faust_relay_msgs_per_s={faust_rate:.0f} "
+                  + " ".join(f"ingest_{name}_per_s={rate:.0f}" for name, rate in ingest.items()))
+        finally:
+            redis.stop()
+            broker.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,65 @@
+"""Where the router's time per message goes, stage by stage, in-process on one core.
+
+The stages are the functions `route_records` calls, timed one after the other on the same batches; the
+rest of a routed message's cost (faust, Redis, Kafka) is what the worker's measured rate leaves over.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from services.contract import codec
+from services.router.decision.deciders import ModelDecider, message_text
+from services.router.decision.language import detect_language
+from services.router.decision.privacy import mask_personal_data
+from services.router.decision.routing import RoutingContext, SourceRecord, route_records
+from services.router.settings import RouterSettings
+from services.router.wiring import build_decider
+
+
+def _seconds(work: Callable[[], object], repeat: int) -> float:
+    started = time.perf_counter()
+    for _ in range(repeat):
+        work()
+    return (time.perf_counter() - started) / repeat
+
+
+def routing_stages(values: Sequence[bytes], now: Timestamp, repeat: int = 3) -> list[tuple[str, float]]:
+    """(stage, milliseconds per message) for routing these inbound records in batches of 500, the whole of
+    `route_records` last. Needs the trained model (`make model`)."""
+    decider, urgency = build_decider(RouterSettings())
+    if not isinstance(decider, ModelDecider):
+        raise RuntimeError("the profile is of the model decider; ROUTER_DECIDER is set to rules")
+    batches = [list(values[i:i + 500]) for i in range(0, len(values), 500)]
+    context = RoutingContext(decider, urgency, {}, 0.9)
+    records = [[SourceRecord("contact.inbound", 0, n, None, v) for n, v in enumerate(batch)] for batch in batches]
+    messages = [[codec.decode_valid_contact(v) for v in batch] for batch in batches]
+    texts = [[message_text(m) for m in batch] for batch in messages]
+    features = decider.classifier.pipeline.named_steps["features"]
+    model = decider.classifier.pipeline.named_steps["model"]
+    vectors = [features.transform(batch) for batch in texts]
+    route_records(records[0], context, now)  # warm caches (regexes, model attributes) outside the timing
+
+    def each(work: Callable[[int], object]) -> Callable[[], None]:
+        return lambda: [work(i) for i in range(len(batches))]
+
+    stages = {
+        "decode protobuf": each(lambda i: [codec.decode_valid_contact(v) for v in batches[i]]),
+        "mask personal data": each(lambda i: [mask_personal_data(m.text) for m in messages[i]]),
+        "detect language": each(lambda i: [detect_language(m.text) for m in messages[i]]),
+        "features (stems, char n-grams, rule hints)": each(lambda i: features.transform(texts[i])),
+        "model (logistic regression)": each(lambda i: model.predict_proba(vectors[i])),
+        "explanations (words behind the choice)": each(lambda i: decider.classifier.analyse(texts[i])),
+        "rules (decisive terms)": each(lambda i: [decider.rules.decide(m) for m in messages[i]]),
+        "urgency terms": each(lambda i: [urgency.rate(t) for t in texts[i]]),
+        "route_records, all of it": each(lambda i: route_records(records[i], context, now)),
+    }
+    per_message = {name: _seconds(work, repeat) * 1000 / len(values) for name, work in stages.items()}
+    # analyse() is features + model + explanations: report the explanations alone.
+    per_message["explanations (words behind the choice)"] -= (
+        per_message["features (stems, char n-grams, rule hints)"] + per_message["model (logistic regression)"]
+    )
+    return list(per_message.items())
