@@ -2,7 +2,7 @@
 
 * config/: departments.yaml and kpi.yaml as in deploy/config (a kustomize ConfigMap may only read files
   below its kustomization, so they are copied here, not edited here);
-* kafka-topics.yaml: a Strimzi KafkaTopic per topic the code uses (services/common/topics.py), with
+* kafka-topics.yaml: a Strimzi KafkaTopic per topic the code uses (services/contract/topics.py), with
   retention by what the topic holds (the unmasked inbound topic shortest);
 * kafka-users.yaml: a Strimzi KafkaUser per service and per department, with the ACLs they need;
 * prometheus-rule.yaml: the PrometheusRule of deploy/prometheus/rules.yml;
@@ -242,7 +242,7 @@ def render() -> dict[str, str]:
     departments = [d.id for d in load_departments(CONFIG / "departments.yaml")]
     files = {
         "kafka-topics.yaml": documents([kafka_topic(n) for n in topics.all_topics(load_departments(CONFIG / "departments.yaml"))],
-                                       "from services/common/topics.py"),
+                                       "from services/contract/topics.py"),
         "kafka-users.yaml": documents(kafka_users(departments), "from the topics and departments"),
         "prometheus-rule.yaml": documents([prometheus_rule()], "from deploy/prometheus/rules.yml"),
     }

@@ -38,3 +38,13 @@ DEPLOYABLES: tuple[Deployable, ...] = (
     METRICS,
 )
 BY_NAME: dict[str, Deployable] = {d.name: d for d in DEPLOYABLES}
+
+
+def settings_class(module: str) -> type:
+    """The settings class a deployable reads: the one class defined in `<module>.settings`."""
+    import importlib
+
+    settings = importlib.import_module(f"{module}.settings")
+    [found] = [value for name, value in vars(settings).items()
+               if isinstance(value, type) and name.endswith("Settings") and value.__module__ == settings.__name__]
+    return found

@@ -44,7 +44,7 @@ def generate(out_dir: Path) -> list[Path]:
 
 
 def main() -> None:
-    out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO_ROOT / "services/common/generated"
+    out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO_ROOT / "services/contract/generated"
     written = generate(out_dir)
     print(f"generated {len(written)} files in {out_dir}")
 

@@ -1,6 +1,7 @@
 """Topic names: the one list every service, the Kubernetes KafkaTopics and the tools derive from.
 
-Every topic is keyed by conversation id, so one conversation stays on one partition, in order.
+Messages are keyed by conversation id, so one conversation stays on one partition, in order; spike
+alerts are keyed by department, dead letters by the failed record's own key (or the channel).
 """
 
 from __future__ import annotations

@@ -62,7 +62,8 @@ class Channel:
 
 
 _META_SECRETS = ("META_APP_SECRET", "META_VERIFY_TOKEN")
-_META_SIGNATURE = "HMAC-SHA256 of the raw body with the Meta app secret, hex, in X-Hub-Signature-256"
+META_SIGNATURE_HEADER = "X-Hub-Signature-256"
+_META_SIGNATURE = f"HMAC-SHA256 of the raw body with the Meta app secret, hex, in {META_SIGNATURE_HEADER}"
 
 CHANNELS: tuple[Channel, ...] = (
     Channel(
@@ -70,7 +71,7 @@ CHANNELS: tuple[Channel, ...] = (
         transport="webhook", http_port=8081,
         normaliser="services.ingest.whatsapp.normalise:whatsapp_webhook_to_contacts",
         signature=_META_SIGNATURE, secrets=_META_SECRETS,
-        webhook_path="/webhooks/whatsapp", signature_header="X-Hub-Signature-256",
+        webhook_path="/webhooks/whatsapp", signature_header=META_SIGNATURE_HEADER,
     ),
     Channel(
         name="webform", title="web form", description="the gemeente website's contact form",
@@ -85,14 +86,14 @@ CHANNELS: tuple[Channel, ...] = (
         transport="webhook", http_port=8083,
         normaliser="services.ingest.facebook.normalise:facebook_webhook_to_contacts",
         signature=_META_SIGNATURE, secrets=_META_SECRETS,
-        webhook_path="/webhooks/facebook", signature_header="X-Hub-Signature-256",
+        webhook_path="/webhooks/facebook", signature_header=META_SIGNATURE_HEADER,
     ),
     Channel(
         name="instagram", title="Instagram", description="Instagram messaging and comment webhooks",
         transport="webhook", http_port=8084,
         normaliser="services.ingest.instagram.normalise:instagram_webhook_to_contacts",
         signature=_META_SIGNATURE, secrets=_META_SECRETS,
-        webhook_path="/webhooks/instagram", signature_header="X-Hub-Signature-256",
+        webhook_path="/webhooks/instagram", signature_header=META_SIGNATURE_HEADER,
     ),
     Channel(
         name="twitter", title="X", description="X (Twitter) Account Activity webhooks: mentions, replies, DMs",

@@ -2,7 +2,7 @@
 
 Every service builds one settings object in its entry point and passes it down; nothing else reads
 the environment. Each service's settings class lives with the service and extends CommonSettings;
-docs/configuration.md is generated from all of them (`make docs`, a test keeps it in step).
+docs/configuration.md is generated from all of them (`make generate`, a test keeps it in step).
 """
 
 from __future__ import annotations

@@ -124,8 +124,8 @@ def mail(subject: str, body: str, message_id: str, in_reply_to: str | None = Non
 def test_email_over_smtp_is_routed_and_threaded(stack, broker):
     _, extra, _ = stack
     first_id, reply_id = f"<{uuid.uuid4().hex}@example.org>", f"<{uuid.uuid4().hex}@example.org>"
-    send_mail(extra["smtp"], mail("Paspoort", "Mijn paspoort is verlopen, kan ik een afspraak maken?", first_id))
-    send_mail(extra["smtp"], mail("Re: Paspoort", "En mijn ID-kaart ook.\n\nOp ma 24 nov. 2025 om 09:00 schreef "
+    send_mail(extra["email_smtp"], mail("Paspoort", "Mijn paspoort is verlopen, kan ik een afspraak maken?", first_id))
+    send_mail(extra["email_smtp"], mail("Re: Paspoort", "En mijn ID-kaart ook.\n\nOp ma 24 nov. 2025 om 09:00 schreef "
                                   "Gemeente <contact@gemeente.example>:\n> eerder", reply_id, first_id))
     first = routed(broker, codec.Channel.CHANNEL_EMAIL, first_id)
     reply = routed(broker, codec.Channel.CHANNEL_EMAIL, reply_id)
@@ -137,17 +137,17 @@ def test_email_over_smtp_is_routed_and_threaded(stack, broker):
 def test_smtp_refuses_strangers_and_oversized_mail(stack):
     _, extra, _ = stack
     with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-        send_mail(extra["smtp"], mail("x", "y", "<a@b>"), ["iemand@elders.example"])
+        send_mail(extra["email_smtp"], mail("x", "y", "<a@b>"), ["iemand@elders.example"])
     assert refused.value.recipients["iemand@elders.example"][0] == 550
     with pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPDataError)) as too_big:
-        send_mail(extra["smtp"], mail("groot", "x" * 70_000, "<big@b>"))
+        send_mail(extra["email_smtp"], mail("groot", "x" * 70_000, "<big@b>"))
     assert too_big.value.smtp_code == 552
 
 
 def test_kcc_submit_over_grpc(stack, broker):
     _, extra, _ = stack
     request_id = f"kcc-{uuid.uuid4()}"
-    with grpc.insecure_channel(f"127.0.0.1:{extra['grpc']}") as channel:
+    with grpc.insecure_channel(f"127.0.0.1:{extra['kcc_grpc']}") as channel:
         ingest = ingest_pb2_grpc.IngestServiceStub(channel)
         request = ingest_pb2.SubmitRequest(
             request_id=request_id, kind=ingest_pb2.KCC_CONTACT_KIND_PHONE_CALL, agent_id="agent-7",

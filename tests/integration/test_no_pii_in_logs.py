@@ -12,7 +12,7 @@ from services.runtime.settings import REPO_ROOT
 from tests.conftest import service_env
 from tools.devstack.stack import demo_environment
 
-MESSAGES = REPO_ROOT / "services" / "demo" / "messages.yaml"
+MESSAGES = REPO_ROOT / "tools" / "demo" / "messages.yaml"
 
 
 def personal_data_in_demo() -> set[str]:

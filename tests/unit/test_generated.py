@@ -59,3 +59,10 @@ def test_the_configuration_reference_names_every_variable_once():
     variables = [line.split("|")[1].strip() for line in table.splitlines()[2:]]
     assert len(variables) == len(set(variables))
     assert "`KAFKA_BOOTSTRAP_SERVERS`" in variables and "`WHATSAPP_PORT`" in variables
+
+
+def test_markers_replace_only_what_stands_between_them():
+    text = "head\n<!-- x:start -->\nold\n<!-- x:end -->\ntail\n"
+    assert generate.between_markers(text, "x", "new") == "head\n<!-- x:start -->\nnew\n<!-- x:end -->\ntail\n"
+    with pytest.raises(ValueError):
+        generate.between_markers("no markers", "x", "new")

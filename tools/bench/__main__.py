@@ -231,9 +231,9 @@ async def main() -> None:
         try:
             create_topics(broker.address, all_topics(load_departments(DEFAULT_DEPARTMENTS_FILE)), PARTITIONS, 1)
             print(f"bench: {MESSAGES} preloaded messages, {PARTITIONS} partitions, Tansu at {broker.address}", flush=True)
-            relay_rate = await measure_relay(broker.address, workdir, "relay", "services.bench.relay", {})
+            relay_rate = await measure_relay(broker.address, workdir, "relay", "tools.bench.relay", {})
             print(f"bench: bare aiokafka relay      {relay_rate:10.0f} msgs/s", flush=True)
-            faust_rate = await measure_relay(broker.address, workdir, "faust", "services.bench.faust_relay",
+            faust_rate = await measure_relay(broker.address, workdir, "faust", "tools.bench.faust_relay",
                                              router_environment(broker.address, redis.address, workdir))
             print(f"bench: faust relay, no work     {faust_rate:10.0f} msgs/s  (the router's framework alone)",
                   flush=True)

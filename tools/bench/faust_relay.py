@@ -1,7 +1,7 @@
 """The framework's own ceiling: the router's faust set-up (same app settings, `take_events` batches,
 sends awaited per batch) doing no work at all — no decoding, no routing, no Redis.
 
-python -m services.bench.faust_relay, with BENCH_RELAY_SOURCE and BENCH_RELAY_TARGET and the router's
+python -m tools.bench.faust_relay, with BENCH_RELAY_SOURCE and BENCH_RELAY_TARGET and the router's
 variables (KAFKA_BOOTSTRAP_SERVERS, ROUTER_PORT, ROUTER_DATA_DIR) in the environment.
 """
 

@@ -1,6 +1,6 @@
 """The bare aiokafka relay the router is compared with: consume, produce without waiting, commit.
 
-python -m services.bench.relay BOOTSTRAP SOURCE_TOPIC TARGET_TOPIC
+python -m tools.bench.relay BOOTSTRAP SOURCE_TOPIC TARGET_TOPIC
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     gemeente-deadletters list
     gemeente-deadletters replay --stage router.decide [--dry-run]
-    gemeente-deadletters replay --stage whatsapp.normalise --ingestor whatsapp=http://whatsapp:8080
+    gemeente-deadletters replay --stage whatsapp.normalise --ingestor whatsapp=http://gemeente-ingest-whatsapp:8081
 
 A replay publishes a stream record to the topic it came from, so the router sees it again; a webhook
 body that a normaliser failed on is posted again to the (fixed) ingestor with the signature it came

@@ -18,11 +18,17 @@ import aiohttp
 import grpc
 import yaml
 from aiokafka import AIOKafkaConsumer
-from gemeente.contact.v1 import handling_pb2, handling_pb2_grpc, ingest_pb2, ingest_pb2_grpc
+from gemeente.contact.v1 import (
+    handling_pb2,
+    handling_pb2_grpc,
+    ingest_pb2,
+    ingest_pb2_grpc,
+    routing_pb2,
+    routing_pb2_grpc,
+)
 
 from services.contract import codec, topics
 from services.contract.departments import load_departments
-from services.contract.vocabulary import TRIAGE
 from services.ingest.signatures import base64_signature, hex_signature
 from tools.demo import payloads
 from tools.demo.payloads import signed_json
@@ -53,16 +59,23 @@ async def wait_ready(session: aiohttp.ClientSession, urls: list[str], timeout: f
 
 def describe(routed: codec.RoutedMessage) -> str:
     decision = routed.decision
-    where = "TRIAGE" if decision.triage else decision.department
+    where = "triage" if decision.triage else decision.department
     latency_ms = (codec.epoch_seconds(routed.routed_at) - codec.epoch_seconds(routed.message.received_at)) * 1000
     text = " ".join(routed.message.text.split())
     excerpt = (text[:87] + "...") if len(text) > 90 else text
     why = "; ".join(decision.reasons[:3])
     priority = codec.priority_label(decision.priority)
     flag = f" [{priority.upper()}]" if priority not in ("normal", "unspecified") else ""
+    if decision.triage:
+        # The confidence of a triaged message is that of "no department" or of a guess too weak to route:
+        # what webcare needs are the suggestions.
+        suggestions = ", ".join(f"{c.department} {c.score:.2f}" for c in decision.candidates[:3]) or "none"
+        certainty = f"suggestions {suggestions}"
+    else:
+        certainty = f"confidence {decision.confidence:.2f}"
     return (
         f"  {codec.channel_label(routed.message.channel):<9} → {where:<15}{flag} "
-        f"confidence {decision.confidence:.2f}  {codec.method_label(decision.method):<5} "
+        f"{certainty}  {codec.method_label(decision.method):<5} "
         f"{latency_ms:6.0f} ms  “{excerpt}”  ({why})"
     )
 
@@ -192,8 +205,9 @@ class Replay:
 
 
 class Departments:
-    """Simulated departments: they answer what reaches them, and the webcare team places triage, over
-    the HandlingService like a department's own system would, so the response-time KPIs move."""
+    """Simulated departments and webcare: departments answer what reaches them over the HandlingService,
+    like a department's own system would, and webcare places triaged messages with the RoutingService's
+    Reroute, so the response-time KPIs move."""
 
     def __init__(self, settings: DemoSettings) -> None:
         self.settings = settings
@@ -210,18 +224,29 @@ class Departments:
         conversation = routed.message.conversation_id
         department = routed.decision.department
         if routed.decision.triage:
+            # Webcare places a triaged message with Reroute: the department receives it on its topic (and
+            # answers it there, below); handed_over is for a department passing on what it already has.
             await asyncio.sleep(self.random.uniform(0.1, 0.3) * within)
             candidates = [c.department for c in routed.decision.candidates] or ["burgerzaken"]
-            department = candidates[0]
-            await self._report(conversation, TRIAGE, codec.HandledAction.HANDLED_ACTION_HANDED_OVER, department)
+            await self._place(routed.message.id, candidates[0])
+            return
         await asyncio.sleep(self.random.uniform(0.1, 1.0) * within)
         await self._report(conversation, department, codec.HandledAction.HANDLED_ACTION_FIRST_REPLY)
         say(f"  {department} answered conversation {conversation[:8]}… "
             f"({codec.channel_label(routed.message.channel)}, HandledEvent first_reply)")
 
-    async def _report(self, conversation: str, department: str, action: int, to: str = "") -> None:
+    async def _place(self, message_id: str, department: str) -> None:
+        try:
+            async with grpc.aio.insecure_channel(self.settings.router_grpc_address) as channel:
+                await routing_pb2_grpc.RoutingServiceStub(channel).Reroute(routing_pb2.RerouteRequest(
+                    message_id=message_id, department=department, staff_id="demo-webcare"), timeout=10)
+            say(f"  webcare placed a triaged message with {department} (RoutingService Reroute)")
+        except grpc.aio.AioRpcError as exc:
+            say(f"  ! placing a triaged message failed: {exc.code().name}")
+
+    async def _report(self, conversation: str, department: str, action: int) -> None:
         event = codec.HandledEvent(conversation_id=conversation, department=department, action=action,
-                                   to_department=to, handler_id=f"demo-{department}")
+                                   handler_id=f"demo-{department}")
         try:
             async with grpc.aio.insecure_channel(self.settings.router_grpc_address) as channel:
                 await handling_pb2_grpc.HandlingServiceStub(channel).ReportHandled(

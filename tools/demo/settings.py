@@ -4,29 +4,31 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
+from services.deployables import METRICS, ROUTER
+from services.ingest.channels import BY_NAME
 from services.runtime.settings import CommonSettings
 
 
 class DemoSettings(CommonSettings):
     """The demo replay of `make run`: where the ingestors are and the secrets to sign with."""
 
-    whatsapp_url: str = Field("http://127.0.0.1:8081", description="Base URL of the WhatsApp ingestor.")
-    webform_url: str = Field("http://127.0.0.1:8082", description="Base URL of the web form ingestor.")
-    facebook_url: str = Field("http://127.0.0.1:8083", description="Base URL of the Facebook ingestor.")
-    instagram_url: str = Field("http://127.0.0.1:8084", description="Base URL of the Instagram ingestor.")
-    twitter_url: str = Field("http://127.0.0.1:8085", description="Base URL of the X / Twitter ingestor.")
-    email_url: str = Field("http://127.0.0.1:8086", description="Base URL of the e-mail ingestor's probes.")
-    kcc_url: str = Field("http://127.0.0.1:8087", description="Base URL of the KCC ingestor's probes.")
-    smtp_address: str = Field("127.0.0.1:2525", description="host:port of the e-mail ingestor's SMTP server.")
-    kcc_grpc_address: str = Field("127.0.0.1:50051", description="host:port of the KCC ingestor's gRPC server.")
+    whatsapp_url: str = Field(f"http://127.0.0.1:{BY_NAME['whatsapp'].http_port}", description="Base URL of the WhatsApp ingestor.")
+    webform_url: str = Field(f"http://127.0.0.1:{BY_NAME['webform'].http_port}", description="Base URL of the web form ingestor.")
+    facebook_url: str = Field(f"http://127.0.0.1:{BY_NAME['facebook'].http_port}", description="Base URL of the Facebook ingestor.")
+    instagram_url: str = Field(f"http://127.0.0.1:{BY_NAME['instagram'].http_port}", description="Base URL of the Instagram ingestor.")
+    twitter_url: str = Field(f"http://127.0.0.1:{BY_NAME['twitter'].http_port}", description="Base URL of the X / Twitter ingestor.")
+    email_url: str = Field(f"http://127.0.0.1:{BY_NAME['email'].http_port}", description="Base URL of the e-mail ingestor's probes.")
+    kcc_url: str = Field(f"http://127.0.0.1:{BY_NAME['kcc'].http_port}", description="Base URL of the KCC ingestor's probes.")
+    smtp_address: str = Field(f"127.0.0.1:{BY_NAME['email'].extra_ports[0].default}", description="host:port of the e-mail ingestor's SMTP server.")
+    kcc_grpc_address: str = Field(f"127.0.0.1:{BY_NAME['kcc'].extra_ports[0].default}", description="host:port of the KCC ingestor's gRPC server.")
     demo_mailbox: str = Field("contact@gemeente.example", description="The gemeente address the demo mails to.")
-    router_url: str = Field("http://127.0.0.1:8090", description="Base URL of the router (its /readyz).")
-    metrics_url: str = Field("http://127.0.0.1:8091", description="Base URL of the metrics service.")
+    router_url: str = Field(f"http://127.0.0.1:{ROUTER.http_port}", description="Base URL of the router (its /readyz).")
+    metrics_url: str = Field(f"http://127.0.0.1:{METRICS.http_port}", description="Base URL of the metrics service.")
     meta_app_secret: SecretStr = Field(description="As for the WhatsApp ingestor.")
     webform_secret: SecretStr = Field(description="As for the web form ingestor.")
     twitter_consumer_secret: SecretStr = Field(description="As for the X / Twitter ingestor.")
     demo_exit_when_done: bool = Field(False, description="Exit after the replay instead of following the topics.")
-    router_grpc_address: str = Field("127.0.0.1:50052", description="host:port of the router's gRPC server.")
+    router_grpc_address: str = Field(f"127.0.0.1:{ROUTER.extra_ports[0].default}", description="host:port of the router's gRPC server.")
     demo_trickle_seconds: float = Field(
         6.0, ge=0, description="After the replay, send one more demo message this often (0: none)."
     )

@@ -63,9 +63,11 @@ def main() -> None:
             PROMETHEUS_PORT, REPO_ROOT / "deploy" / "prometheus" / "prometheus.yml", RUN_DIR / "prometheus"
         )
         servers.append(prometheus)
+        # Debian's prometheus package ships only the classic web UI, under /classic/ (/alerts is a 404 there).
+        ui = f"http://{prometheus.address}/classic"
         say(f"Prometheus on http://{prometheus.address} — live graphs of the demo, e.g. "
-            f"http://{prometheus.address}/graph?g0.expr=channel%3Acontact_messages_received%3Arate5m&g0.tab=0 "
-            f"and alerts at http://{prometheus.address}/alerts")
+            f"{ui}/graph?g0.expr=channel%3Acontact_messages_received%3Arate5m&g0.tab=0 , "
+            f"alerts at {ui}/alerts and targets at {ui}/targets")
         # Throw-away secrets for this run only; a real deployment sets them from its secret store.
         env = {**throwaway_secrets(), **env}
         env.setdefault("ROUTER_DATA_DIR", str(RUN_DIR / "router"))

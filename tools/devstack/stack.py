@@ -83,8 +83,8 @@ def demo_environment(urls: Mapping[str, str], extra: Mapping[str, int]) -> dict[
     """What the demo replay (tools.demo) needs to reach the services at `urls` and `extra` ports."""
     return {
         **{f"{name.upper()}_URL": url for name, url in urls.items()},
-        "SMTP_ADDRESS": f"127.0.0.1:{extra['smtp']}",
-        "KCC_GRPC_ADDRESS": f"127.0.0.1:{extra['grpc']}",
+        "SMTP_ADDRESS": f"127.0.0.1:{extra['email_smtp']}",
+        "KCC_GRPC_ADDRESS": f"127.0.0.1:{extra['kcc_grpc']}",
         "ROUTER_GRPC_ADDRESS": f"127.0.0.1:{extra['router_grpc']}",
     }
 
@@ -110,14 +110,14 @@ def start_stack(
     wait until each one is ready. On failure, whatever started is stopped again."""
     log_dir.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in services}
-    extra = {"smtp": free_port(), "grpc": free_port(), "router_grpc": free_port()}
+    # The non-HTTP ports (SMTP, gRPC) of the deployables, keyed "<deployable>_<port name>": email_smtp, ...
+    extra_ports = {f"{d.name}_{p.name}": p for d in DEPLOYABLES for p in d.extra_ports}
+    extra = {key: free_port() for key in extra_ports}
     env = {
         "ROUTER_DATA_DIR": str(log_dir / "router-data"),
         "METRICS_DATA_DIR": str(log_dir / "metrics-data"),
         **base_env,
-        "SMTP_PORT": str(extra["smtp"]),
-        "KCC_GRPC_PORT": str(extra["grpc"]),
-        "ROUTER_GRPC_PORT": str(extra["router_grpc"]),
+        **{port.variable: str(extra[key]) for key, port in extra_ports.items()},
     }
     stack = Stack({}, {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}, extra)
     try:

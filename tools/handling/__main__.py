@@ -1,7 +1,7 @@
 """Report what a department did with a conversation, from a shell or a department's script.
 
     gemeente-handling first_reply --conversation CONV --department afval --handler team-afval-2
-    gemeente-handling handed_over --conversation CONV --department triage --to-department verkeer
+    gemeente-handling handed_over --conversation CONV --department verkeer --to-department openbare_ruimte
 
 Publishes one HandledEvent to contact.handled and prints its event id once Kafka has it. Exit status 2
 for an invalid event, 1 when Kafka did not acknowledge it.

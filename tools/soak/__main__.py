@@ -4,7 +4,7 @@ A fresh Tansu and Redis, every service as its own process, and the demo replay s
 messages over all seven channels' real protocols at SOAK_RATE messages/s (departments answering over
 the HandlingService as in `make run`) for SOAK_MINUTES. After SOAK_WARMUP_SECONDS the resident memory
 (RSS) of each process is sampled every SOAK_SAMPLE_SECONDS. Exit status 1 when a service's memory grew
-beyond the tolerance (services/soak/memory.py), the load stopped, or messages were dead-lettered.
+beyond the tolerance (tools/soak/memory.py), the load stopped, or messages were dead-lettered.
 
 Tansu and Redis are reported but not judged: this Tansu keeps every record in memory by design (a real
 Kafka keeps them on disk), and Redis holds dedup keys until their TTL.

@@ -1,6 +1,6 @@
 """Facebook page webhook → ContactMessages. Pure.
 
-`object: "page"`: Messenger conversations in `entry[].messaging[]` (see meta_messaging) and page feed
+`object: "page"`: Messenger conversations in `entry[].messaging[]` (see services/ingest/meta/messaging.py) and page feed
 changes in `entry[].changes[]` with `field: "feed"`: a citizen's comment on or post to the page is a
 message; likes, reactions, edits, removals and the page's own posts are counted only.
 """

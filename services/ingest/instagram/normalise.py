@@ -1,6 +1,6 @@
 """Instagram webhook → ContactMessages. Pure.
 
-`object: "instagram"`: direct messages in `entry[].messaging[]` (see meta_messaging) and comments in
+`object: "instagram"`: direct messages in `entry[].messaging[]` (see services/ingest/meta/messaging.py) and comments in
 `entry[].changes[]` with `field: "comments"` ({"id", "from": {"id", "username"}, "text", "media": {"id"},
 "parent_id"}). The username is a handle, so it is not carried; our own account's comments are counted only.
 """

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
+from services.ingest.channels import META_SIGNATURE_HEADER, Channel
 from services.ingest.delivery import Deliverer
 from services.ingest.http import build_ingestor, webhook_handler
 from services.ingest.meta.settings import MetaSettings
@@ -15,7 +16,7 @@ from services.ingest.payload import Normalised, parse_json_object
 from services.ingest.pseudonym import Pseudonymizer
 from services.ingest.signatures import SignatureCheck, check_hex_signature
 
-SIGNATURE_HEADER = "X-Hub-Signature-256"
+SIGNATURE_HEADER = META_SIGNATURE_HEADER
 
 
 def verification_answer(query: dict[str, str], verify_token: str) -> tuple[int, str]:
@@ -47,10 +48,11 @@ def signature_checker(app_secret: bytes) -> Callable[[bytes, web.Request], Signa
 MetaNormaliser = Callable[[dict, datetime, Pseudonymizer], Normalised]
 
 
-def create_meta_app(settings: MetaSettings, channel: str, path: str, to_contacts: MetaNormaliser) -> web.Application:
+def create_meta_app(settings: MetaSettings, channel: Channel, to_contacts: MetaNormaliser) -> web.Application:
     """A whole Meta webhook ingestor (WhatsApp, Facebook or Instagram): only the normaliser differs."""
-    ingestor = build_ingestor(settings, channel)
-    add_meta_routes(ingestor.app, path, ingestor.deliverer, ingestor.pseudonymizer, to_contacts, settings)
+    ingestor = build_ingestor(settings, channel.name)
+    add_meta_routes(ingestor.app, channel.webhook_path, ingestor.deliverer, ingestor.pseudonymizer, to_contacts,
+                    settings)
     return ingestor.app
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
+from services.ingest.channels import channel
 from services.ingest.delivery import Deliverer
 from services.ingest.http import build_ingestor, webhook_handler
 from services.ingest.payload import Normalised, parse_json_object
@@ -15,9 +16,9 @@ from services.ingest.threads import ThreadIndex
 from services.ingest.twitter.normalise import tweet_parents, twitter_webhook_to_contacts
 from services.ingest.twitter.settings import TwitterSettings
 
-PATH = "/webhooks/twitter"
-SIGNATURE_HEADER = "x-twitter-webhooks-signature"
-CHANNEL = "twitter"
+CHANNEL = channel("twitter")
+PATH = CHANNEL.webhook_path
+SIGNATURE_HEADER = CHANNEL.signature_header
 
 
 def crc_response(consumer_secret: bytes, crc_token: str) -> dict[str, str]:
@@ -25,7 +26,7 @@ def crc_response(consumer_secret: bytes, crc_token: str) -> dict[str, str]:
 
 
 def create_app(settings: TwitterSettings) -> web.Application:
-    ingestor = build_ingestor(settings, CHANNEL)
+    ingestor = build_ingestor(settings, CHANNEL.name)
     add_twitter_routes(ingestor.app, ingestor.deliverer, ingestor.pseudonymizer, ingestor.threads, settings)
     return ingestor.app
 
@@ -50,7 +51,7 @@ def add_twitter_routes(
 
     async def normalise(body: bytes, _: web.Request) -> Normalised:
         payload = parse_json_object(body)
-        roots = await threads.roots(CHANNEL, tweet_parents(payload))
+        roots = await threads.roots(CHANNEL.name, tweet_parents(payload))
         return twitter_webhook_to_contacts(payload, datetime.now(timezone.utc), pseudonymizer, roots)
 
     app.router.add_get(PATH, answer_crc)

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from aiohttp import web
 
+from services.ingest.channels import channel
 from services.ingest.delivery import Deliverer
 from services.ingest.http import build_ingestor, webhook_handler
 from services.ingest.payload import Normalised
@@ -14,12 +15,13 @@ from services.ingest.signatures import SignatureCheck, check_hex_signature
 from services.ingest.webform.normalise import parse_webform_body, webform_submission_to_contact
 from services.ingest.webform.settings import WebformSettings
 
-PATH = "/webhooks/webform"
-SIGNATURE_HEADER = "X-Webform-Signature-256"
+CHANNEL = channel("webform")
+PATH = CHANNEL.webhook_path
+SIGNATURE_HEADER = CHANNEL.signature_header
 
 
 def create_app(settings: WebformSettings) -> web.Application:
-    ingestor = build_ingestor(settings, "webform")
+    ingestor = build_ingestor(settings, CHANNEL.name)
     add_webform_routes(ingestor.app, ingestor.deliverer, ingestor.pseudonymizer, settings)
     return ingestor.app
 

@@ -1,0 +1,36 @@
+"""The docs' runnable examples work as written against the real stack: the department's consume-and-reply
+loop prints the conversation id and its first-reply report reaches contact.handled."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from services.contract import codec, topics
+from services.runtime.settings import REPO_ROOT
+from tests.helpers import read_topics
+from tests.integration.test_kpis import routed_conversation
+
+
+def test_the_department_example_consumes_its_topic_and_reports_the_first_reply(stack, broker):
+    _, extra, _ = stack
+    routed = routed_conversation(stack, broker, "De grijze container is al twee weken niet geleegd")
+    conversation = routed.message.conversation_id
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": broker.address,
+           "ROUTER_GRPC_ADDRESS": f"127.0.0.1:{extra['router_grpc']}"}
+    done = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "docs" / "examples" / "department_consumer.py"), "afval", "--timeout", "8"],
+        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert conversation in done.stdout, done.stdout
+    assert "whatsapp" in done.stdout
+
+    def reported(records: list) -> bool:
+        return any(codec.decode_handled(r.value).conversation_id == conversation for r in records)
+
+    records = read_topics(broker.address, [topics.HANDLED], until=reported, timeout=30)
+    [event] = [e for e in map(lambda r: codec.decode_handled(r.value), records) if e.conversation_id == conversation]
+    assert event.action == codec.HandledAction.HANDLED_ACTION_FIRST_REPLY
+    assert event.department == "afval"
