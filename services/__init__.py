@@ -1,0 +1,1 @@
+"""What runs in production: one package per deployable or family (services/deployables.py lists them)."""

@@ -1,1 +1,1 @@
-
+"""Tools that never run as a service: make run's stack, demo, bench, soak, CLIs, generators."""

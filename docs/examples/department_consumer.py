@@ -27,7 +27,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("department", help="the department id, e.g. afval (deploy/config/departments.yaml)")
     parser.add_argument("--max-messages", type=int, default=0, help="stop after this many (0: run on)")
-    parser.add_argument("--timeout", type=float, default=0, help="stop after this many idle seconds (0: never)")
     args = parser.parse_args()
 
     handling = HandlingServiceStub(grpc.insecure_channel(os.environ.get("ROUTER_GRPC_ADDRESS", "127.0.0.1:50052")))
@@ -37,7 +36,6 @@ def main() -> None:
         group_id=f"{args.department}-zaaksysteem",  # one group per consuming application
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        consumer_timeout_ms=int(args.timeout * 1000) or float("inf"),
     )
     handled = 0
     for record in consumer:

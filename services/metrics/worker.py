@@ -1,10 +1,13 @@
-"""Metrics service wiring: faust agents on the topics, KPI state in Redis, gauges refreshed on a timer."""
+"""The metrics service's worker: faust agents on the topics, KPI state in Redis, gauges refreshed on a
+timer. `create_app` is the wiring; `KpiRecorder` is the I/O shell around the pure KPI modules (ledger,
+office hours, spikes)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 import faust
 from prometheus_client import Counter, Gauge, Histogram
@@ -23,6 +26,8 @@ from services.metrics.store import KpiStore
 from services.runtime.stream import create_stream_app
 
 log = logging.getLogger(__name__)
+# Sends one record and returns the future of Kafka's acknowledgement (faust's producer.send).
+Send = Callable[[str, bytes, bytes], Awaitable[asyncio.Future]]
 
 RECEIVED = Counter("contact_messages_received_total", "Messages on contact.inbound, by channel.", ["channel"])
 ROUTED = Counter(
@@ -110,33 +115,30 @@ STATE_UNAVAILABLE = Counter(
 )
 
 
-def create_app(settings: MetricsSettings) -> faust.App:
-    departments = load_departments(settings.departments_file)
-    department_ids = [d.id for d in departments]
-    known = {*department_ids, TRIAGE}
-    kpi = load_kpi_config(settings.kpi_config_file, departments)
-    app = create_stream_app(
-        "gemeente-metrics",
-        settings,
-        web_host=settings.metrics_host,
-        web_port=settings.metrics_port,
-        data_dir=settings.metrics_data_dir,
-    )
-    # Zero series for every department, so dashboards show 0 instead of "no data".
-    for department in department_ids:
-        ROUTING_LATENCY.labels(department)
-    for department, seconds in kpi.sla_seconds.items():
-        SLA_SECONDS.labels(department).set(seconds)
+class KpiRecorder:
+    """Turns records into Prometheus series and KPI state. State changes are saved to Redis before a batch
+    is acknowledged; while Redis is away processing waits (never skips)."""
 
-    redis = Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
-    store = KpiStore(redis)
-    ledger = ConversationLedger(kpi.office_hours, kpi.sla_seconds, kpi.at_risk_fraction)
-    detector = SpikeDetector(kpi.spikes)
-    loaded = asyncio.Event()
-    # One writer at a time: the ledger's latest state must be what lands in Redis last.
-    saving = asyncio.Lock()
+    def __init__(self, settings: MetricsSettings, store: KpiStore, send: Send) -> None:
+        departments = load_departments(settings.departments_file)
+        self.department_ids = [d.id for d in departments]
+        self.known = {*self.department_ids, TRIAGE}
+        self.kpi = load_kpi_config(settings.kpi_config_file, departments)
+        self.answered_memory_seconds = settings.answered_memory_days * 86400
+        self.store = store
+        self.send = send
+        self.ledger = ConversationLedger(self.kpi.office_hours, self.kpi.sla_seconds, self.kpi.at_risk_fraction)
+        self.detector = SpikeDetector(self.kpi.spikes)
+        self.loaded = asyncio.Event()
+        # One writer at a time: the ledger's latest state must be what lands in Redis last.
+        self.saving = asyncio.Lock()
+        # Zero series for every department, so dashboards show 0 instead of "no data".
+        for department in self.department_ids:
+            ROUTING_LATENCY.labels(department)
+        for department, seconds in self.kpi.sla_seconds.items():
+            SLA_SECONDS.labels(department).set(seconds)
 
-    async def until_redis_answers(what: str, action) -> None:  # noqa: ANN001 - an async callable
+    async def until_redis_answers(self, what: str, action) -> None:  # noqa: ANN001 - an async callable
         # Pause, never lose: the batch is acknowledged (its offsets committed) only after this returns.
         delay = 0.2
         while True:
@@ -148,53 +150,44 @@ def create_app(settings: MetricsSettings) -> faust.App:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def save(increments: list[tuple[str, str, int]]) -> None:
-        async with saving:
-            await until_redis_answers("KPI state", lambda: store.save(ledger, detector, increments))
+    async def save(self, increments: list[tuple[str, str, int]]) -> None:
+        async with self.saving:
+            await self.until_redis_answers("KPI state", lambda: self.store.save(self.ledger, self.detector, increments))
 
-    @app.task
-    async def load_state() -> None:
-        await until_redis_answers("loading KPI state", lambda: store.load(ledger, detector))
-        log.info("KPI state loaded: %d conversations waiting, %d spikes ongoing", len(ledger.waiting),
-                 len(detector.active))
-        for (department, _key), spike in detector.active.items():
+    async def load_state(self) -> None:
+        await self.until_redis_answers("loading KPI state", lambda: self.store.load(self.ledger, self.detector))
+        log.info("KPI state loaded: %d conversations waiting, %d spikes ongoing", len(self.ledger.waiting),
+                 len(self.detector.active))
+        for (department, _key), spike in self.detector.active.items():
             SPIKE_ACTIVE.labels(department, spike.theme).set(spike.count)
-        loaded.set()
+        self.loaded.set()
 
-    inbound = app.topic(topics.INBOUND, key_type=bytes, value_type=bytes)
-    decided = app.topic(topics.TRIAGE, *(topics.routed_topic(d) for d in department_ids), key_type=bytes, value_type=bytes)
-    handled = app.topic(topics.HANDLED, key_type=bytes, value_type=bytes)
-    dead = app.topic(topics.DEADLETTER, key_type=bytes, value_type=bytes)
-
-    @app.agent(inbound)
-    async def count_inbound(stream: faust.StreamT) -> None:
-        async for value in stream:
-            try:
-                message = codec.decode_contact(value)
-            except codec.UndecodableRecord:
-                UNREADABLE.labels(topics.INBOUND).inc()
-                continue
-            RECEIVED.labels(codec.channel_label(message.channel)).inc()
-
-    async def until_done(what: str, batch, events: list) -> None:  # noqa: ANN001 - an async callable
-        # take_events acks a batch even when the body raises: retry instead, so nothing is skipped.
-        delay = 0.2
-        while True:
-            try:
-                return await batch(events)
-            except Exception as exc:  # noqa: BLE001
-                BATCH_FAILURES.labels(type(exc).__name__).inc()
-                log.error("%s: batch of %d failed (%s); retrying", what, len(events), type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10.0)
-
-    @app.agent(decided)
-    async def follow_decided(stream: faust.StreamT) -> None:
-        await loaded.wait()
+    async def follow(self, what: str, stream: faust.StreamT, batch) -> None:  # noqa: ANN001 - an async callable
+        """Batches of a stream once the state is loaded; take_events acks a batch even when the body
+        raises, so a failed batch is retried instead, and nothing is skipped."""
+        await self.loaded.wait()
         async for events in stream.take_events(500, within=0.05):
-            await until_done("routed messages", count_decided, events)
+            delay = 0.2
+            while True:
+                try:
+                    await batch(events)
+                    break
+                except Exception as exc:  # noqa: BLE001
+                    BATCH_FAILURES.labels(type(exc).__name__).inc()
+                    log.error("%s: batch of %d failed (%s); retrying", what, len(events), type(exc).__name__)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
 
-    async def count_decided(events: list) -> None:
+    @staticmethod
+    def count_inbound(value: bytes) -> None:
+        try:
+            message = codec.decode_contact(value)
+        except codec.UndecodableRecord:
+            UNREADABLE.labels(topics.INBOUND).inc()
+            return
+        RECEIVED.labels(codec.channel_label(message.channel)).inc()
+
+    async def count_decided(self, events: list) -> None:
         increments: list[tuple[str, str, int]] = []
         started = []
         for event in events:
@@ -212,19 +205,17 @@ def create_app(settings: MetricsSettings) -> faust.App:
             ROUTING_LATENCY.labels(seen.department).observe(seen.ingest_to_routed_seconds)
             message = routed.message
             received = codec.epoch_seconds(message.received_at)
-            ledger.message_routed(message.conversation_id, seen.department, seen.channel, message.id, received)
+            self.ledger.message_routed(message.conversation_id, seen.department, seen.channel, message.id, received)
             if seen.method != "manual":  # a staff correction is the same message again
-                spikes, counted = detector.observe(
+                spikes, counted = self.detector.observe(
                     seen.department, message.id, f"{message.subject}\n{message.text}", received
                 )
                 started += spikes
                 increments += counted
-        await save(increments)
+        await self.save(increments)
         for spike in started:
-            alert = spike_alert(spike, detector.settings.window_seconds, time.time())
-            await (await app.producer.send(
-                topics.ALERTS, spike.department.encode(), alert.SerializeToString(), None, None, None
-            ))
+            alert = spike_alert(spike, self.detector.settings.window_seconds, time.time())
+            await (await self.send(topics.ALERTS, spike.department.encode(), alert.SerializeToString()))
             SPIKE_ALERTS.labels(spike.department).inc()
             SPIKE_ACTIVE.labels(spike.department, spike.theme).set(spike.count)
             SPIKE_BASELINE.labels(spike.department, spike.theme).set(spike.baseline)
@@ -232,68 +223,104 @@ def create_app(settings: MetricsSettings) -> faust.App:
             log.info("spike in %s: %d messages in the window, usually %.1f (alert %s)",
                      spike.department, spike.count, spike.baseline, alert.alert_id)
 
-    @app.agent(handled)
-    async def follow_handled(stream: faust.StreamT) -> None:
-        await loaded.wait()
-        async for events in stream.take_events(500, within=0.05):
-            await until_done("handled events", count_handled, events)
-
-    async def count_handled(events: list) -> None:
+    async def count_handled(self, events: list) -> None:
         for event in events:
             try:
                 handled_event = codec.decode_handled(event.value)
             except codec.UndecodableRecord:
                 UNREADABLE.labels(topics.HANDLED).inc()
                 continue
-            record_handled(handled_event)
-        await save([])
+            self.record_handled(handled_event)
+        await self.save([])
 
-    def record_handled(event: codec.HandledEvent) -> None:
-        department = event.department if event.department in known else "unknown"
+    def record_handled(self, event: codec.HandledEvent) -> None:
+        department = event.department if event.department in self.known else "unknown"
         action = codec.action_label(event.action)
         HANDLED.labels(department, action).inc()
         at = codec.epoch_seconds(event.occurred_at)
         if event.action == codec.HandledAction.HANDLED_ACTION_FIRST_REPLY:
-            response = ledger.first_reply(event.conversation_id, event.department if department != "unknown" else "", at)
+            response = self.ledger.first_reply(
+                event.conversation_id, event.department if department != "unknown" else "", at
+            )
             if response is not None:
                 FIRST_RESPONSE_OFFICE.labels(response.department, response.channel).observe(response.office_seconds)
                 FIRST_RESPONSE.labels(response.department, response.channel).observe(response.wall_seconds)
-                FIRST_RESPONSES.labels(response.department, response.channel, "met" if response.within_sla else "missed").inc()
+                FIRST_RESPONSES.labels(response.department, response.channel,
+                                       "met" if response.within_sla else "missed").inc()
         elif event.action == codec.HandledAction.HANDLED_ACTION_CLOSED:
-            ledger.closed(event.conversation_id, at)
-        elif event.action == codec.HandledAction.HANDLED_ACTION_HANDED_OVER and event.to_department in known:
-            ledger.handed_over(event.conversation_id, event.to_department)
+            self.ledger.closed(event.conversation_id, at)
+        elif event.action == codec.HandledAction.HANDLED_ACTION_HANDED_OVER and event.to_department in self.known:
+            self.ledger.handed_over(event.conversation_id, event.to_department)
 
-    @app.agent(dead)
-    async def count_dead_letters(stream: faust.StreamT) -> None:
-        async for value in stream:
-            letter = codec.DeadLetter()
-            try:
-                letter.ParseFromString(value)
-            except Exception:  # noqa: BLE001 - protobuf raises DecodeError; count and go on
-                UNREADABLE.labels(topics.DEADLETTER).inc()
-                continue
-            DEAD_LETTERS.labels(letter.stage or "unknown").inc()
+    @staticmethod
+    def count_dead_letter(value: bytes) -> None:
+        letter = codec.DeadLetter()
+        try:
+            letter.ParseFromString(value)
+        except Exception:  # noqa: BLE001 - protobuf raises DecodeError; count and go on
+            UNREADABLE.labels(topics.DEADLETTER).inc()
+            return
+        DEAD_LETTERS.labels(letter.stage or "unknown").inc()
 
-    @app.timer(settings.metrics_refresh_seconds)
-    async def refresh_gauges() -> None:
-        if not loaded.is_set():
+    async def refresh_gauges(self) -> None:
+        if not self.loaded.is_set():
             return
         now = time.time()
-        OFFICE_OPEN.set(1 if kpi.office_hours.is_open(epoch_to_datetime(now)) else 0)
-        for department, backlog in ledger.backlog(now, department_ids).items():
+        OFFICE_OPEN.set(1 if self.kpi.office_hours.is_open(epoch_to_datetime(now)) else 0)
+        for department, backlog in self.ledger.backlog(now, self.department_ids).items():
             BACKLOG_OPEN.labels(department).set(backlog.open)
             BACKLOG_OLDEST.labels(department).set(backlog.oldest_seconds)
             BACKLOG_OLDEST_OFFICE.labels(department).set(backlog.oldest_office_seconds)
             BACKLOG_AT_RISK.labels(department).set(backlog.at_risk)
             BACKLOG_OVER_SLA.labels(department).set(backlog.over_sla)
-        for spike in detector.expire(now):
+        for spike in self.detector.expire(now):
             for gauge in (SPIKE_ACTIVE, SPIKE_BASELINE):
                 try:
                     gauge.remove(spike.department, spike.theme)
                 except KeyError:
                     pass
-        ledger.forget_answers_before(now - settings.answered_memory_days * 86400)
-        await save([])
+        self.ledger.forget_answers_before(now - self.answered_memory_seconds)
+        await self.save([])
+
+
+def create_app(settings: MetricsSettings) -> faust.App:
+    """The wiring: one faust app, the KPI recorder and its state in Redis, an agent per topic, a timer."""
+    app = create_stream_app("gemeente-metrics", settings, web_host=settings.metrics_host,
+                            web_port=settings.metrics_port, data_dir=settings.metrics_data_dir)
+
+    async def send(topic: str, key: bytes, value: bytes) -> asyncio.Future:
+        return await app.producer.send(topic, key, value, None, None, None)
+
+    redis = Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
+    kpis = KpiRecorder(settings, KpiStore(redis), send)
+
+    def topic(*names: str) -> faust.TopicT:
+        return app.topic(*names, key_type=bytes, value_type=bytes)
+
+    @app.task
+    async def load_state() -> None:
+        await kpis.load_state()
+
+    @app.agent(topic(topics.INBOUND))
+    async def count_inbound(stream: faust.StreamT) -> None:
+        async for value in stream:
+            kpis.count_inbound(value)
+
+    @app.agent(topic(topics.TRIAGE, *(topics.routed_topic(d) for d in kpis.department_ids)))
+    async def follow_decided(stream: faust.StreamT) -> None:
+        await kpis.follow("routed messages", stream, kpis.count_decided)
+
+    @app.agent(topic(topics.HANDLED))
+    async def follow_handled(stream: faust.StreamT) -> None:
+        await kpis.follow("handled events", stream, kpis.count_handled)
+
+    @app.agent(topic(topics.DEADLETTER))
+    async def count_dead_letters(stream: faust.StreamT) -> None:
+        async for value in stream:
+            kpis.count_dead_letter(value)
+
+    @app.timer(settings.metrics_refresh_seconds)
+    async def refresh_gauges() -> None:
+        await kpis.refresh_gauges()
 
     return app

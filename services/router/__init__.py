@@ -1,0 +1,1 @@
+"""The router: pure decisions (decision/), the faust worker, the gRPC APIs, training."""

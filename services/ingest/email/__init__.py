@@ -1,0 +1,1 @@
+"""The email ingestor (see its entry in services/ingest/channels.py)."""

@@ -1,0 +1,1 @@
+"""The facebook ingestor (see its entry in services/ingest/channels.py)."""

@@ -1,0 +1,1 @@
+"""The instagram ingestor (see its entry in services/ingest/channels.py)."""

@@ -1,0 +1,1 @@
+"""The kcc ingestor (see its entry in services/ingest/channels.py)."""

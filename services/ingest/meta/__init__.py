@@ -1,1 +1,1 @@
-
+"""What Meta's channels (WhatsApp, Facebook, Instagram) share: verification, signature, messaging[]."""

@@ -1,0 +1,1 @@
+"""The twitter ingestor (see its entry in services/ingest/channels.py)."""

@@ -1,0 +1,1 @@
+"""The webform ingestor (see its entry in services/ingest/channels.py)."""

@@ -1,0 +1,1 @@
+"""The whatsapp ingestor (see its entry in services/ingest/channels.py)."""
