@@ -12,7 +12,7 @@ from services.ingest.delivery import Deliverer
 from services.ingest.http import create_ingest_app, webhook_handler
 from services.ingest.payload import parse_json_object
 from services.ingest.signatures import SignatureCheck, hex_signature
-from tests.unit.test_ingest_http import FakePublisher, signed
+from tests.unit.ingest.test_ingest_http import FakePublisher, signed
 
 SECRET = b"meta-secret"
 

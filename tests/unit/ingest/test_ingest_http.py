@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -19,8 +18,9 @@ from services.ingest.webform.settings import WebformSettings
 from services.ingest.whatsapp.normalise import whatsapp_webhook_to_contacts
 from services.ingest.whatsapp.settings import WhatsAppSettings
 from services.runtime.kafka import PublishFailed
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "whatsapp"
+FIXTURES = FIXTURES / "whatsapp"
 PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")
 SECRETS = dict(
     author_pseudonym_key="unit-test-pseudonym-key", meta_app_secret="meta-secret",

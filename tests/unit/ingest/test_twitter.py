@@ -5,7 +5,6 @@ import hashlib
 import hmac
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,9 @@ from services.ingest.pseudonym import Pseudonymizer
 from services.ingest.signatures import SignatureCheck, base64_signature, check_base64_signature
 from services.ingest.twitter.app import crc_response
 from services.ingest.twitter.normalise import tweet_parents, twitter_webhook_to_contacts
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "twitter"
+FIXTURES = FIXTURES / "twitter"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
 PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")
 

@@ -1,7 +1,6 @@
 """E-mail as received over SMTP → ContactMessage: charsets, HTML, quotes, attachments, threading."""
 
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -9,8 +8,9 @@ from services.contract import codec
 from services.ingest.email.normalise import email_to_contact, parse_email, thread_parents
 from services.ingest.payload import PayloadError
 from services.ingest.pseudonym import Pseudonymizer
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "email"
+FIXTURES = FIXTURES / "email"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
 PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")
 

@@ -2,7 +2,6 @@
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -10,8 +9,9 @@ from services.contract import codec
 from services.ingest.payload import PayloadError
 from services.ingest.pseudonym import Pseudonymizer
 from services.ingest.whatsapp.normalise import whatsapp_webhook_to_contacts
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures" / "whatsapp"
+FIXTURES = FIXTURES / "whatsapp"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
 PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")
 

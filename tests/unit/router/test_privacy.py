@@ -1,13 +1,13 @@
 """PII masking before fan-out: examples, and recall / false-positive rate on the labelled set."""
 
-from pathlib import Path
 
 import pytest
 
 from services.router.decision.privacy import mask_personal_data
 from services.router.training.privacy_eval import score_masking
+from tests.paths import FIXTURES
 
-LABELLED = Path(__file__).parents[1] / "fixtures" / "pii" / "labelled.jsonl"
+LABELLED = FIXTURES / "pii" / "labelled.jsonl"
 
 
 @pytest.mark.parametrize(

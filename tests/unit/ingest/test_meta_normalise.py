@@ -2,7 +2,6 @@
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 
@@ -11,8 +10,8 @@ from services.ingest.facebook.normalise import facebook_webhook_to_contacts
 from services.ingest.instagram.normalise import instagram_webhook_to_contacts
 from services.ingest.payload import PayloadError
 from services.ingest.pseudonym import Pseudonymizer
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc)
 PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime, timezone
-from pathlib import Path
 
 from gemeente.contact.v1 import ingest_pb2
 from hypothesis import HealthCheck, given, settings
@@ -22,8 +21,8 @@ from services.ingest.pseudonym import Pseudonymizer
 from services.ingest.twitter.normalise import tweet_parents, twitter_webhook_to_contacts
 from services.ingest.webform.normalise import parse_webform_body, webform_submission_to_contact
 from services.ingest.whatsapp.normalise import whatsapp_webhook_to_contacts
+from tests.paths import FIXTURES
 
-FIXTURES = Path(__file__).parents[1] / "fixtures"
 NOW = datetime(2026, 11, 23, tzinfo=timezone.utc)
 PSEUDO = Pseudonymizer(b"property-test-key-16")
 # At least 10,000 generated cases per normaliser in `make test` (issue: hostile input); FUZZ_EXAMPLES
