@@ -16,7 +16,11 @@ import os
 
 import grpc
 from gemeente.contact.v1.contact_pb2 import RoutedMessage
-from gemeente.contact.v1.handling_pb2 import HandledAction, HandledEvent, ReportHandledRequest
+from gemeente.contact.v1.handling_pb2 import (
+    HandledAction,
+    HandledEvent,
+    ReportHandledRequest,
+)
 from gemeente.contact.v1.handling_pb2_grpc import HandlingServiceStub
 from kafka import KafkaConsumer
 

@@ -1,16 +1,21 @@
 """The docs' runnable examples work as written against the real stack: the department's consume-and-reply
-loop prints the conversation id and its first-reply report reaches contact.handled."""
+loop prints the conversation id and its first-reply report reaches contact.handled; the triage example lists
+the queue and places a message with Reroute."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import uuid
 
 from services.contract import codec, topics
 from services.runtime.settings import REPO_ROOT
-from tests.helpers import read_topics
+from tests.helpers import read_topics, routed_with_id
+from tests.integration.test_end_to_end import post_whatsapp
 from tests.integration.test_kpis import routed_conversation
+from tools.demo.payloads import whatsapp_message, whatsapp_webhook
 
 
 def test_the_department_example_consumes_its_topic_and_reports_the_first_reply(stack, broker):
@@ -36,3 +41,28 @@ def test_the_department_example_consumes_its_topic_and_reports_the_first_reply(s
     [event] = [e for e in map(lambda r: codec.decode_handled(r.value), records) if e.conversation_id == conversation]
     assert event.action == codec.HandledAction.HANDLED_ACTION_FIRST_REPLY
     assert event.department == "afval"
+
+
+def test_the_triage_example_lists_the_queue_and_places_a_message(stack, broker):
+    urls, extra, _ = stack
+    message = whatsapp_message("316" + str(uuid.uuid4().int)[:8], text="Hallo, ik heb een vraag")
+    assert asyncio.run(post_whatsapp(urls["whatsapp"], whatsapp_webhook([message]))) == 200
+    message_id = codec.message_id(codec.Channel.CHANNEL_WHATSAPP, message["id"])
+    routed_with_id(broker.address, [topics.TRIAGE], message_id)
+    on_topic = len(read_topics(broker.address, [topics.TRIAGE], until=lambda records: False, timeout=3))
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": broker.address,
+           "ROUTER_GRPC_ADDRESS": f"127.0.0.1:{extra['router_grpc']}"}
+    example = str(REPO_ROOT / "docs" / "examples" / "triage_queue.py")
+
+    listed = subprocess.run([sys.executable, example, "--max-messages", str(on_topic)],
+                            env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    [line] = [line for line in listed.stdout.splitlines() if line.startswith(message_id)]
+    assert "suggesties:" in line
+
+    placed = subprocess.run([sys.executable, example, "--place", message_id, "burgerzaken", "--staff", "webcare-9"],
+                            env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert placed.returncode == 0, placed.stderr
+    assert placed.stdout.strip() == f"{message_id}: triage → burgerzaken"
+    [record] = routed_with_id(broker.address, [topics.routed_topic("burgerzaken")], message_id)
+    assert codec.decode_routed(record.value).decision.method == codec.RoutingMethod.ROUTING_METHOD_MANUAL
