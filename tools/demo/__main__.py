@@ -29,6 +29,7 @@ from gemeente.contact.v1 import (
 
 from services.contract import codec, topics
 from services.contract.departments import load_departments
+from services.contract.vocabulary import TRIAGE
 from services.ingest.signatures import base64_signature, hex_signature
 from tools.demo import payloads
 from tools.demo.payloads import signed_json
@@ -204,6 +205,10 @@ class Replay:
         say(f"  (a webhook with a forged signature: answered {status}, nothing published)")
 
 
+# Below this score webcare in the demo treats the top suggestion as no real candidate.
+PLAUSIBLE_SUGGESTION = 0.1
+
+
 class Departments:
     """Simulated departments and webcare: departments answer what reaches them over the HandlingService,
     like a department's own system would, and webcare places triaged messages with the RoutingService's
@@ -227,8 +232,13 @@ class Departments:
             # Webcare places a triaged message with Reroute: the department receives it on its topic (and
             # answers it there, below); handed_over is for a department passing on what it already has.
             await asyncio.sleep(self.random.uniform(0.1, 0.3) * within)
-            candidates = [c.department for c in routed.decision.candidates] or ["burgerzaken"]
-            await self._place(routed.message.id, candidates[0])
+            best = routed.decision.candidates[0] if routed.decision.candidates else None
+            if best is None or best.score < PLAUSIBLE_SUGGESTION:
+                # No department fits (a thank-you, an address alone): webcare answers and closes it.
+                await self._report(conversation, TRIAGE, codec.HandledAction.HANDLED_ACTION_CLOSED)
+                say(f"  webcare closed conversation {conversation[:8]}… (no department; HandledEvent closed)")
+            else:
+                await self._place(routed.message.id, best.department)
             return
         await asyncio.sleep(self.random.uniform(0.1, 1.0) * within)
         await self._report(conversation, department, codec.HandledAction.HANDLED_ACTION_FIRST_REPLY)

@@ -100,7 +100,9 @@ def main() -> None:
         for server in reversed(servers):
             server.stop()
         if servers:
-            say("stopped " + ", ".join(server.name for server in servers))
+            # honcho reports each service's SIGTERM as "rc=-15": the clean stop we asked for, not an error.
+            say("stopped " + ", ".join(server.name for server in servers)
+                + " (the services' rc=-15 above is the SIGTERM of a clean stop)")
 
 
 if __name__ == "__main__":
