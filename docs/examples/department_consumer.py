@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 import grpc
 from gemeente.contact.v1.contact_pb2 import RoutedMessage
@@ -41,6 +42,9 @@ def main() -> None:
         enable_auto_commit=False,
         auto_offset_reset="earliest",
     )
+    # A new consumer group takes some seconds to join before the first record arrives: say so, on stderr.
+    print(f"reading {consumer.subscription()} as group {args.department}-zaaksysteem; the first line can take "
+          "~20 s while a new group joins", file=sys.stderr, flush=True)
     handled = 0
     for record in consumer:
         routed = RoutedMessage.FromString(record.value)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 import grpc
 from gemeente.contact.v1 import routing_pb2, routing_pb2_grpc
@@ -30,6 +31,8 @@ def follow(max_messages: int) -> None:
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )
+    print(f"following {topics.TRIAGE}; the first line can take ~20 s while a new consumer group joins",
+          file=sys.stderr, flush=True)
     for seen, record in enumerate(consumer, start=1):
         routed = codec.decode_routed(record.value)
         decision = routed.decision

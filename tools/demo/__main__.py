@@ -10,6 +10,7 @@ import asyncio
 import random
 import smtplib
 import sys
+import time
 import uuid
 from email.message import EmailMessage
 from pathlib import Path
@@ -31,6 +32,8 @@ from services.contract import codec, topics
 from services.contract.departments import load_departments
 from services.contract.vocabulary import TRIAGE
 from services.ingest.signatures import base64_signature, hex_signature
+from services.metrics.config import load_kpi_config
+from services.metrics.office_hours import epoch_to_datetime
 from tools.demo import payloads
 from tools.demo.payloads import signed_json
 from tools.demo.settings import DemoSettings
@@ -205,6 +208,15 @@ class Replay:
         say(f"  (a webhook with a forged signature: answered {status}, nothing published)")
 
 
+def office_hours_note(settings: DemoSettings, departments: list) -> str:
+    """Whether response times in office hours move now: outside office hours their clock stands still."""
+    office_hours = load_kpi_config(settings.kpi_config_file, departments).office_hours
+    if office_hours.is_open(epoch_to_datetime(time.time())):
+        return "demo: the gemeente is open now (deploy/config/kpi.yaml): office-hours response times move."
+    return ("demo: the gemeente is closed now (deploy/config/kpi.yaml): response times in office hours stand "
+            "still until it opens; wall-clock times, volumes and backlog move.")
+
+
 # Below this score webcare in the demo treats the top suggestion as no real candidate.
 PLAUSIBLE_SUGGESTION = 0.1
 
@@ -321,6 +333,7 @@ async def run(settings: DemoSettings) -> None:
                     say(f"demo: metrics for Prometheus: {settings.metrics_url}/metrics")
                     if settings.demo_exit_when_done:
                         return
+                    say(office_hours_note(settings, departments))
                     say("demo: departments answer within a minute (HandlingService); "
                         + (f"a new message every ~{settings.demo_trickle_seconds:.0f} s; "
                            if settings.demo_trickle_seconds else "")

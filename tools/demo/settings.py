@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 
 from services.deployables import METRICS, ROUTER
 from services.ingest.channels import BY_NAME
+from services.metrics.settings import DEFAULT_KPI_CONFIG_FILE
 from services.runtime.settings import CommonSettings
 
 
@@ -27,6 +30,9 @@ class DemoSettings(CommonSettings):
     meta_app_secret: SecretStr = Field(description="As for the WhatsApp ingestor.")
     webform_secret: SecretStr = Field(description="As for the web form ingestor.")
     twitter_consumer_secret: SecretStr = Field(description="As for the X / Twitter ingestor.")
+    kpi_config_file: Path = Field(
+        DEFAULT_KPI_CONFIG_FILE, description="YAML file with office hours, holidays, SLA defaults and spike settings."
+    )
     demo_exit_when_done: bool = Field(False, description="Exit after the replay instead of following the topics.")
     router_grpc_address: str = Field(f"127.0.0.1:{ROUTER.extra_ports[0].default}", description="host:port of the router's gRPC server.")
     demo_trickle_seconds: float = Field(
