@@ -52,3 +52,20 @@ def test_every_example_is_shown_in_the_docs():
     docs_text = "\n".join(text_of(d) for d in DOCS)
     for example in (REPO_ROOT / "docs" / "examples").glob("*.py"):
         assert f"docs/examples/{example.name}" in docs_text, f"{example.name} is referenced nowhere"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_every_python_snippet_compiles_and_imports_what_exists(doc):
+    """Snippets too short to run alone (the runnable ones are docs/examples/, run by the integration tests)
+    must at least be Python and import only modules that exist."""
+    import ast
+    import importlib.util
+
+    for snippet in re.findall(r"```python\n(.*?)```", text_of(doc), re.S):
+        tree = ast.parse(snippet)  # raises on a snippet that is not Python
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                assert importlib.util.find_spec(node.module), f"{doc.name}: `from {node.module} import` fails"
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    assert importlib.util.find_spec(alias.name), f"{doc.name}: `import {alias.name}` fails"
