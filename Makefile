@@ -9,7 +9,7 @@ PROTO_SRC := $(shell find protos -name '*.proto')
 GEN_DIR := services/contract/generated
 
 MODEL := build/model/classifier.joblib
-MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml services/router/decision/classifier.py services/router/decision/text.py services/router/training/train.py
+MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml deploy/config/categories.yaml services/router/decision/classifier.py services/router/decision/text.py services/router/training/train.py
 
 .PHONY: tools generate dashboards k8s kubectl chaos soak audit venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
 

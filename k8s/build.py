@@ -249,7 +249,7 @@ def render() -> dict[str, str]:
     files["ingestors.yaml"] = documents([o for c in CHANNELS for o in ingestor_objects(c)],
                                         "from services/ingest/channels.py")
     files["ingress.yaml"] = documents([webhook_ingress()], "from the webhook channels of services/ingest/channels.py")
-    for name in ("departments.yaml", "kpi.yaml"):
+    for name in ("departments.yaml", "categories.yaml", "kpi.yaml"):
         files[f"config/{name}"] = (CONFIG / name).read_text(encoding="utf-8")
     for path in sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json")):
         files[f"dashboards/{path.name}"] = path.read_text(encoding="utf-8")

@@ -112,6 +112,9 @@ def overview() -> dict:
         panel("bargauge", "Berichten per kanaal (24 uur)",
               [(f"sum by (channel) (increase(contact_messages_received_total[{DAY}]))", "{{channel}}")],
               orientation="horizontal"),
+        panel("bargauge", "Meeste berichten per categorie (24 uur)",
+              [(f"topk(15, sum by (category) (increase(contact_messages_by_category_total[{DAY}])))", "{{category}}")],
+              orientation="horizontal"),
         series("Eerste antwoord, mediaan in kantooruren, per kanaal",
                [("histogram_quantile(0.5, sum by (channel, le) "
                  f"(rate(contact_first_response_office_seconds_bucket[{DAY}])))", "{{channel}}")], "s"),
@@ -150,6 +153,9 @@ def department() -> dict:
                [(f"sum by (action) (rate(contact_handled_events_total{{{d}}}[15m])) * 3600", "{{action}}")]),
         series("Prioriteit (per uur)",
                [(f"sum by (priority) (rate(contact_messages_by_priority_total{{{d}}}[15m])) * 3600", "{{priority}}")]),
+        panel("bargauge", "Per categorie (24 uur)",
+              [(f"sum by (category) (increase(contact_messages_by_category_total{{{d}}}[{DAY}]))", "{{category}}")],
+              orientation="horizontal"),
         table("Lopende pieken", f"max by (theme) (contact_spike_messages{{{d}}})"),
     ], [department_variable()])
 

@@ -3,7 +3,7 @@
 Runs as is against `make run` (defaults below) and, with the environment set, against any cluster:
 
     .venv/bin/python docs/examples/triage_queue.py                          # follow the queue (Ctrl-C stops)
-    .venv/bin/python docs/examples/triage_queue.py --place MESSAGE_ID verkeer --staff wc-07 --note "..."
+    .venv/bin/python docs/examples/triage_queue.py --place MESSAGE_ID verkeer --category verkeerslicht --staff wc-07
 
 Each queued message is one line: its id (what Reroute needs), priority, the suggestions and the reasons.
 A triaged message's confidence is that of "no department" or of a guess too weak to route, so it is not
@@ -36,7 +36,7 @@ def follow(max_messages: int) -> None:
     for seen, record in enumerate(consumer, start=1):
         routed = codec.decode_routed(record.value)
         decision = routed.decision
-        suggestions = ", ".join(f"{c.department} {c.score:.2f}" for c in decision.candidates[:3]) or "geen"
+        suggestions = ", ".join(f"{c.department}/{c.category} {c.score:.2f}" for c in decision.candidates[:3]) or "geen"
         print(f"{routed.message.id}  {codec.priority_label(decision.priority)}  "
               f"{codec.channel_label(routed.message.channel)}  suggesties: {suggestions}  "
               f"({'; '.join(decision.reasons[:2])})", flush=True)
@@ -46,12 +46,15 @@ def follow(max_messages: int) -> None:
     consumer.close()
 
 
-def place(message_id: str, department: str, staff_id: str, note: str) -> None:
+def place(message_id: str, department: str, staff_id: str, note: str, category: str = "") -> None:
     address = os.environ.get("ROUTER_GRPC_ADDRESS", "127.0.0.1:50052")
     with grpc.insecure_channel(address) as channel:
         answer = routing_pb2_grpc.RoutingServiceStub(channel).Reroute(routing_pb2.RerouteRequest(
-            message_id=message_id, department=department, staff_id=staff_id, note=note), timeout=10)
-    print(f"{message_id}: {answer.previous_destination} → {answer.routed.decision.department}")
+            message_id=message_id, department=department, category=category, staff_id=staff_id, note=note),
+            timeout=10)
+    decision = answer.routed.decision
+    print(f"{message_id}: {answer.previous_destination} → {decision.department}"
+          + (f" ({decision.category})" if decision.category else ""))
 
 
 def main() -> None:
@@ -59,10 +62,11 @@ def main() -> None:
     parser.add_argument("--place", nargs=2, metavar=("MESSAGE_ID", "DEPARTMENT"), help="place one message")
     parser.add_argument("--staff", default="", help="your staff or team id (not a name), for --place")
     parser.add_argument("--note", default="", help="why, for --place (goes to the department and training)")
+    parser.add_argument("--category", default="", help="for --place: the right category of that department")
     parser.add_argument("--max-messages", type=int, default=0, help="stop after this many (0: follow on)")
     args = parser.parse_args()
     if args.place:
-        place(*args.place, args.staff, args.note)
+        place(*args.place, args.staff, args.note, args.category)
     else:
         follow(args.max_messages)
 

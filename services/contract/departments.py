@@ -1,20 +1,25 @@
-"""The departments and their routing rules, loaded from one YAML file (deploy/config/departments.yaml)."""
+"""The gemeente's departments, the categories each handles and the urgency terms, loaded from one YAML file
+(deploy/config/departments.yaml), with the category taxonomy beside it (categories.yaml)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from services.contract.categories import (
+    CategoryConfigError,
+    Taxonomy,
+    load_taxonomy,
+    map_categories,
+)
+
+CATEGORIES_FILE_NAME = "categories.yaml"
+
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
-
-
-@dataclass(frozen=True)
-class Rule:
-    term: str
-    weight: float
 
 
 @dataclass(frozen=True)
@@ -22,7 +27,8 @@ class Department:
     id: str
     display_name: str
     description: str
-    rules: tuple[Rule, ...]
+    # Main and single category ids of deploy/config/categories.yaml this department handles.
+    categories: tuple[str, ...] = ()
     # Office hours within which the first answer is due; None: the default in kpi.yaml.
     sla_office_hours: float | None = None
 
@@ -37,6 +43,9 @@ class UrgencyTerms:
 class RoutingConfig:
     departments: tuple[Department, ...]
     urgency: UrgencyTerms
+    taxonomy: Taxonomy
+    # category id → department id, or TRIAGE for the categories the webcare team handles itself
+    department_of: Mapping[str, str]
 
 
 class DepartmentConfigError(ValueError):
@@ -55,14 +64,11 @@ def parse_departments(document: object) -> tuple[Department, ...]:
         dept_id = entry.get("id")
         if not isinstance(dept_id, str) or not _ID.match(dept_id):
             raise DepartmentConfigError(f"{where}: id must match {_ID.pattern}")
-        rules = []
-        for r_index, raw in enumerate(entry.get("rules") or []):
-            if not isinstance(raw, dict) or not isinstance(raw.get("term"), str) or not raw["term"].strip():
-                raise DepartmentConfigError(f"{where}.rules[{r_index}]: needs a non-empty 'term'")
-            weight = raw.get("weight", 1)
-            if not isinstance(weight, (int, float)) or weight <= 0:
-                raise DepartmentConfigError(f"{where}.rules[{r_index}]: weight must be a positive number")
-            rules.append(Rule(raw["term"].strip(), float(weight)))
+        categories = entry.get("categories") or []
+        if not isinstance(categories, list) or not all(isinstance(c, str) for c in categories):
+            raise DepartmentConfigError(f"{where}.categories must be a list of category ids")
+        if "rules" in entry:
+            raise DepartmentConfigError(f"{where}.rules: terms belong to categories now (categories.yaml)")
         sla = entry.get("sla_office_hours")
         if sla is not None and (not isinstance(sla, (int, float)) or isinstance(sla, bool) or sla <= 0):
             raise DepartmentConfigError(f"{where}.sla_office_hours: must be a positive number of hours")
@@ -71,7 +77,7 @@ def parse_departments(document: object) -> tuple[Department, ...]:
                 id=dept_id,
                 display_name=str(entry.get("display_name") or dept_id),
                 description=str(entry.get("description") or ""),
-                rules=tuple(rules),
+                categories=tuple(categories),
                 sla_office_hours=None if sla is None else float(sla),
             )
         )
@@ -103,7 +109,17 @@ def parse_urgency(document: object) -> UrgencyTerms:
     return UrgencyTerms(**levels)
 
 
-def load_routing_config(path: Path) -> RoutingConfig:
+def load_routing_config(path: Path, categories_file: Path | None = None) -> RoutingConfig:
+    """The departments file and the taxonomy (categories.yaml beside it unless named)."""
     with open(path, encoding="utf-8") as handle:
         document = yaml.safe_load(handle)
-    return RoutingConfig(parse_departments(document), parse_urgency(document))
+    departments = parse_departments(document)
+    taxonomy = load_taxonomy(categories_file or path.with_name(CATEGORIES_FILE_NAME))
+    try:
+        triage = document.get("triage_categories") or [] if isinstance(document, dict) else []
+        if not isinstance(triage, list) or not all(isinstance(c, str) for c in triage):
+            raise DepartmentConfigError("triage_categories must be a list of category ids")
+        department_of = map_categories(taxonomy, {d.id: d.categories for d in departments}, triage)
+    except CategoryConfigError as exc:
+        raise DepartmentConfigError(str(exc)) from None
+    return RoutingConfig(departments, parse_urgency(document), taxonomy, department_of)

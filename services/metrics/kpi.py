@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from services.contract import codec
@@ -15,11 +16,20 @@ class RoutedObservation:
     channel: str
     method: str
     priority: str
+    # A category id of the taxonomy, "none" when the decision has none, "other" when it is not in `known`.
+    category: str
     # Seconds from the ingestor receiving the message to the router publishing its decision.
     ingest_to_routed_seconds: float
 
 
-def observe_routed(routed: codec.RoutedMessage) -> RoutedObservation:
+def category_label(category: str, known: Collection[str]) -> str:
+    """A closed set of label values: the taxonomy's ids, "none" and "other" (a model newer than the config)."""
+    if not category:
+        return "none"
+    return category if category in known else "other"
+
+
+def observe_routed(routed: codec.RoutedMessage, known_categories: Collection[str] = ()) -> RoutedObservation:
     decision = routed.decision
     latency = codec.epoch_seconds(routed.routed_at) - codec.epoch_seconds(routed.message.received_at)
     return RoutedObservation(
@@ -27,6 +37,7 @@ def observe_routed(routed: codec.RoutedMessage) -> RoutedObservation:
         channel=codec.channel_label(routed.message.channel),
         method=codec.method_label(decision.method),
         priority=codec.priority_label(decision.priority),
+        category=category_label(decision.category, known_categories),
         # Clocks of two hosts: a small negative difference is skew, not time travel.
         ingest_to_routed_seconds=max(0.0, latency),
     )

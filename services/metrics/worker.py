@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.contract import codec, topics
-from services.contract.departments import load_departments
+from services.contract.departments import load_routing_config
 from services.metrics.config import TRIAGE, load_kpi_config
 from services.metrics.kpi import observe_routed, spike_alert
 from services.metrics.ledger import ConversationLedger
@@ -30,6 +30,11 @@ log = logging.getLogger(__name__)
 Send = Callable[[str, bytes, bytes], Awaitable[asyncio.Future]]
 
 RECEIVED = Counter("contact_messages_received_total", "Messages on contact.inbound, by channel.", ["channel"])
+BY_CATEGORY = Counter(
+    "contact_messages_by_category_total",
+    "Routed and triaged messages by category (categories.yaml; 'none', 'other') and department ('triage' included).",
+    ["category", "department"],
+)
 ROUTED = Counter(
     "contact_messages_routed_total",
     "Messages routed to a department topic, by department, channel and method.",
@@ -120,8 +125,10 @@ class KpiRecorder:
     is acknowledged; while Redis is away processing waits (never skips)."""
 
     def __init__(self, settings: MetricsSettings, store: KpiStore, send: Send) -> None:
-        departments = load_departments(settings.departments_file)
+        routing = load_routing_config(settings.departments_file)
+        departments = routing.departments
         self.department_ids = [d.id for d in departments]
+        self.category_ids = frozenset(routing.taxonomy.ids)
         self.known = {*self.department_ids, TRIAGE}
         self.kpi = load_kpi_config(settings.kpi_config_file, departments)
         self.answered_memory_seconds = settings.answered_memory_days * 86400
@@ -196,12 +203,13 @@ class KpiRecorder:
             except codec.UndecodableRecord:
                 UNREADABLE.labels(event.message.topic).inc()
                 continue
-            seen = observe_routed(routed)
+            seen = observe_routed(routed, self.category_ids)
             if seen.department == TRIAGE:
                 TRIAGED.labels(seen.channel).inc()
             else:
                 ROUTED.labels(seen.department, seen.channel, seen.method).inc()
             BY_PRIORITY.labels(seen.department, seen.priority).inc()
+            BY_CATEGORY.labels(seen.category, seen.department).inc()
             ROUTING_LATENCY.labels(seen.department).observe(seen.ingest_to_routed_seconds)
             message = routed.message
             received = codec.epoch_seconds(message.received_at)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import grpc
 from gemeente.contact.v1 import handling_pb2_grpc, routing_pb2, routing_pb2_grpc
@@ -37,9 +37,12 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
         store: RoutedStore,
         memory: ConversationMemory,
         publish: Publish,
+        department_of: Mapping[str, str] | None = None,
     ) -> None:
         self.context = context
         self.departments = departments
+        # category id → department id (or triage): which category Reroute may set with a department.
+        self.department_of = department_of or {}
         self.store = store
         self.memory = memory
         self.publish = publish
@@ -60,6 +63,7 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
             priority=decision.priority,
             language=routed.message.language,
             method=decision.method,
+            category=decision.category,
         )
 
     async def Reroute(self, request, context):  # noqa: N802, ANN001, ANN201
@@ -67,13 +71,20 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"unknown department '{request.department}'")
         if not request.staff_id.strip():
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "staff_id is required")
+        if request.category and self.department_of.get(request.category) != request.department:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT,
+                                f"category '{request.category}' does not belong to department '{request.department}'")
         stored = await self.store.get(request.message_id)
         if stored is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no routed message with id '{request.message_id}'")
         original = codec.decode_routed(stored)
         now = Timestamp()
         now.GetCurrentTime()
-        outcome, correction = reroute(original, request.department, request.staff_id, request.note, now)
+        category = request.category or (
+            original.decision.category
+            if self.department_of.get(original.decision.category) == request.department else ""
+        )
+        outcome, correction = reroute(original, request.department, request.staff_id, request.note, now, category)
         await self.publish(outcome.topic, outcome.key, outcome.value)
         await self.publish(topics.CORRECTIONS, outcome.key, correction.SerializeToString())
         await self.store.keep({original.message.id: outcome.value})

@@ -14,7 +14,7 @@ class ModelMissing(RuntimeError):
 
 def build_decider(settings: RouterSettings) -> tuple[Decider, UrgencyRater]:
     config = load_routing_config(settings.departments_file)
-    rules = RuleDecider(config.departments, settings.rule_triage_threshold)
+    rules = RuleDecider(config, settings.rule_triage_threshold)
     urgency = UrgencyRater(config.urgency)
     if settings.router_decider == "rules":
         return rules, urgency

@@ -180,10 +180,11 @@ def create_app(
         OutputLedger(redis, settings.output_ledger_ttl_seconds), send,
         {"bootstrap_servers": settings.kafka_bootstrap_servers, **aiokafka_security(settings)},
     )
-    department_ids = frozenset(d.id for d in load_routing_config(settings.departments_file).departments)
+    config = load_routing_config(settings.departments_file)
+    department_ids = frozenset(d.id for d in config.departments)
     app.service(GrpcApi(
         RoutingServicer(RoutingContext(decider, urgency, {}, settings.sticky_switch_confidence),
-                        department_ids, store, memory, publish),
+                        department_ids, store, memory, publish, config.department_of),
         HandlingServicer(department_ids, publish),
         f"{settings.router_host}:{settings.router_grpc_port}",
     ))

@@ -36,7 +36,7 @@ class CommonSettings(BaseSettings):
     kafka_ssl_cafile: Path | None = Field(None, description="CA certificate file for SSL / SASL_SSL (the cluster CA).")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for dedup and conversation state.")
     departments_file: Path = Field(
-        DEFAULT_DEPARTMENTS_FILE, description="YAML file with the departments and their routing rules."
+        DEFAULT_DEPARTMENTS_FILE, description="YAML file with the departments and the categories each handles; categories.yaml is read from beside it."
     )
     topic_partitions: int = Field(6, ge=1, description="Partitions per topic when creating topics.")
     topic_replication_factor: int = Field(1, ge=1, description="Replication factor when creating topics.")

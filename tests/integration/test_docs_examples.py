@@ -60,9 +60,10 @@ def test_the_triage_example_lists_the_queue_and_places_a_message(stack, broker):
     [line] = [line for line in listed.stdout.splitlines() if line.startswith(message_id)]
     assert "suggesties:" in line
 
-    placed = subprocess.run([sys.executable, example, "--place", message_id, "burgerzaken", "--staff", "webcare-9"],
+    placed = subprocess.run([sys.executable, example, "--place", message_id, "burgerzaken", "--category", "afspraak",
+                             "--staff", "webcare-9"],
                             env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert placed.returncode == 0, placed.stderr
-    assert placed.stdout.strip() == f"{message_id}: triage → burgerzaken"
+    assert placed.stdout.strip() == f"{message_id}: triage → burgerzaken (afspraak)"
     [record] = routed_with_id(broker.address, [topics.routed_topic("burgerzaken")], message_id)
     assert codec.decode_routed(record.value).decision.method == codec.RoutingMethod.ROUTING_METHOD_MANUAL

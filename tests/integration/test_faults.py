@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 import time
@@ -110,6 +111,36 @@ async def test_after_a_crash_the_router_finds_what_it_already_sent(broker):
                lost: Mark("pending", topics.routed_topic("afval"), sent_after)}
     found = await find_published(pending, {"bootstrap_servers": broker.address})
     assert found == {published.message.id}
+
+
+async def test_the_read_back_finds_outputs_in_the_last_batch_whatever_end_offset_the_broker_reports(
+    broker, monkeypatch
+):
+    """Tansu reports the end offset of a partition written in multi-record batches too low (the start of
+    the last batch). A read-back that trusted it skipped a partition whose pending outputs were all in that
+    last batch, and sent them again after a crash. The read-back now reads on until the partition is quiet."""
+    from aiokafka import AIOKafkaProducer
+
+    from services.router import outputs
+
+    monkeypatch.setattr(outputs, "LOOKBACK_MS", 0)  # the crash's batch is all the read-back looks at
+    topic = topics.routed_topic("werk_inkomen")
+    producer = AIOKafkaProducer(bootstrap_servers=broker.address, acks="all", linger_ms=200)
+    await producer.start()
+
+    async def publish(count: int) -> list[codec.RoutedMessage]:
+        messages = [codec.RoutedMessage(message=codec.ContactMessage(id=str(uuid.uuid4()))) for _ in range(count)]
+        acks = [await producer.send(topic, m.SerializeToString(), key=b"conv", partition=0) for m in messages]
+        await asyncio.gather(*acks)
+        return messages
+
+    await publish(50)  # what was on the partition before
+    await asyncio.sleep(0.05)
+    sent_after = int(time.time() * 1000)
+    in_flight = await publish(150)  # the batch the router sent just before it was killed: one batch
+    await producer.stop()
+    pending = {m.message.id: outputs.Mark("pending", topic, sent_after) for m in in_flight}
+    assert await outputs.find_published(pending, {"bootstrap_servers": broker.address}) == set(pending)
 
 
 def test_rolling_restart_with_sigterm_loses_and_doubles_nothing(stack, broker):

@@ -77,6 +77,8 @@ def describe(routed: codec.RoutedMessage) -> str:
         certainty = f"suggestions {suggestions}"
     else:
         certainty = f"confidence {decision.confidence:.2f}"
+    if decision.category:
+        certainty += f"  [{decision.category}]"
     return (
         f"  {codec.channel_label(routed.message.channel):<9} → {where:<15}{flag} "
         f"{certainty}  {codec.method_label(decision.method):<5} "

@@ -20,10 +20,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from services.contract.departments import Department
 from services.router.decision.text import TermMatcher, normalise_text
 
-NO_DEPARTMENT = "geen"
 _STEMMER = snowballstemmer.stemmer("dutch")
 # Words that carry no department; stemming keeps them short, so a small list is enough.
 _STOPWORDS = frozenset(
@@ -41,7 +39,7 @@ def stemmed_words(text: str) -> list[str]:
 
 
 class RuleHints(BaseEstimator, TransformerMixin):
-    """The departments file's weighted terms as features: one column per department.
+    """The taxonomy's weighted terms as features: one column per category.
 
     The terms are domain knowledge independent of the corpus, so they carry the model to situations its
     training data never showed; the regression learns how far to trust them.
@@ -51,7 +49,7 @@ class RuleHints(BaseEstimator, TransformerMixin):
         self.owned_terms = owned_terms
 
     def fit(self, texts: Sequence[str], labels: object = None) -> "RuleHints":
-        self.departments_ = sorted({owner for owner, _, _ in self.owned_terms})
+        self.owners_ = sorted({owner for owner, _, _ in self.owned_terms})
         self.matcher_ = TermMatcher(self.owned_terms)
         return self
 
@@ -59,21 +57,18 @@ class RuleHints(BaseEstimator, TransformerMixin):
         rows = []
         for text in texts:
             scores, _ = self.matcher_.scores(text)
-            rows.append([min(scores.get(d, 0.0), 8.0) / 4.0 for d in self.departments_])
-        return sparse.csr_matrix(np.array(rows, dtype=float).reshape(len(rows), len(self.departments_)))
+            rows.append([min(scores.get(owner, 0.0), 8.0) / 4.0 for owner in self.owners_])
+        return sparse.csr_matrix(np.array(rows, dtype=float).reshape(len(rows), len(self.owners_)))
 
 
-def rule_terms(departments: Sequence[Department]) -> tuple[tuple[str, str, float], ...]:
-    return tuple((d.id, r.term, r.weight) for d in departments for r in d.rules)
-
-
-def build_pipeline(seed: int, departments: Sequence[Department] = ()) -> Pipeline:
+def build_pipeline(seed: int, owned_terms: tuple[tuple[str, str, float], ...] = ()) -> Pipeline:
+    """Features and model; `owned_terms` are the taxonomy's (category, term, weight)."""
     features = FeatureUnion(
         [
             ("words", TfidfVectorizer(analyzer=stemmed_words, sublinear_tf=True, min_df=1)),
             ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2,
                                       preprocessor=normalise_text, max_features=60_000)),
-            ("rules", RuleHints(rule_terms(departments))),
+            ("rules", RuleHints(owned_terms)),
         ],
         transformer_weights={"words": 1.0, "chars": 1.0, "rules": 2.0},
     )
@@ -97,7 +92,7 @@ class TextClassifier:
 
     def analyse(self, texts: Sequence[str], top: int = 3) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
         """Probabilities per label, and per text the stemmed words that pushed it most towards each of
-        its two best labels (for the reasons staff see). One feature extraction for the whole batch."""
+        its three best labels (for the reasons staff see). One feature extraction for the whole batch."""
         features = self.pipeline.named_steps["features"].transform(list(texts))
         model = self.pipeline.named_steps["model"]
         probabilities = model.predict_proba(features)
@@ -110,7 +105,7 @@ class TextClassifier:
             start, end = words.indptr[row_index], words.indptr[row_index + 1]
             indices, values = words.indices[start:end], words.data[start:end]
             by_label = {}
-            for label_index in np.argsort(row)[::-1][:2]:
+            for label_index in np.argsort(row)[::-1][:3]:
                 weights = values * model.coef_[label_index][indices]
                 order = np.argsort(weights)[::-1][:top]
                 by_label[labels[label_index]] = [names[indices[i]] for i in order if weights[i] > 0]

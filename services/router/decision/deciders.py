@@ -1,7 +1,8 @@
-"""How a department is chosen. Pure: messages in, RoutingDecisions out.
+"""How a category and its department are chosen. Pure: messages in, RoutingDecisions out.
 
-`Decider` is the interface the router depends on. `RuleDecider` decides from the weighted terms in the
-departments file; `ModelDecider` lets a decisive rule decide and the trained classifier otherwise,
+`Decider` is the interface the router depends on. `RuleDecider` decides from the weighted terms of the
+categories (categories.yaml), summed into the gemeente's departments; `ModelDecider` lets a decisive rule
+decide and the trained category classifier otherwise,
 sends what it is unsure of to triage with the top suggestions, and says which words drove it.
 `follow_conversation` keeps follow-ups with the department of their conversation.
 """
@@ -12,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from services.contract import codec
-from services.contract.departments import Department, UrgencyTerms
+from services.contract.categories import NO_CATEGORY
+from services.contract.departments import RoutingConfig, UrgencyTerms
+from services.contract.vocabulary import TRIAGE
 from services.router.decision.text import TermMatcher
 
 if TYPE_CHECKING:
@@ -47,36 +50,67 @@ def message_text(message: codec.ContactMessage) -> str:
     return f"{message.subject}\n{message.text}" if message.subject else message.text
 
 
+class CategoryScores:
+    """Scores per category summed to their departments by the gemeente's mapping: the best category of each
+    department comes along, so a department can be chosen with the category that carried it."""
+
+    def __init__(self, department_of: Mapping[str, str]) -> None:
+        self.department_of = department_of
+
+    def by_department(self, scores: Mapping[str, float]) -> tuple[dict[str, float], dict[str, str]]:
+        totals: dict[str, float] = {}
+        best: dict[str, tuple[float, str]] = {}
+        for category, score in scores.items():
+            department = self.department_of.get(category)
+            if department is None or score <= 0:
+                continue
+            totals[department] = totals.get(department, 0.0) + score
+            if (score, category) > best.get(department, (0.0, "")):
+                best[department] = (score, category)
+        return totals, {department: category for department, (_, category) in best.items()}
+
+
 class RuleDecider:
-    """Weighted terms per department.
+    """Weighted terms per category (categories.yaml), summed per department.
 
     confidence = share of the best department in all matched weight × saturation of its weight, so one
     weak word, or two departments equally hit, stays below the triage threshold.
     """
 
-    def __init__(self, departments: Sequence[Department], triage_threshold: float, saturation: float = 2.0):
+    def __init__(self, config: RoutingConfig, triage_threshold: float, saturation: float = 2.0):
         self.threshold = triage_threshold
         self.saturation = saturation
-        self._matcher = TermMatcher((d.id, r.term, r.weight) for d in departments for r in d.rules)
+        self.categories = CategoryScores(config.department_of)
+        self._matcher = TermMatcher(config.taxonomy.owned_terms())
 
     def scores(self, text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """Weight per category and the terms that gave it."""
         return self._matcher.scores(text)
 
     def decide_batch(self, messages: Sequence[codec.ContactMessage]) -> list[codec.RoutingDecision]:
         return [self.decide(m) for m in messages]
 
     def decide(self, message: codec.ContactMessage) -> codec.RoutingDecision:
-        scores, terms = self.scores(message_text(message))
+        category_scores, terms = self.scores(message_text(message))
+        scores, category_of = self.categories.by_department(category_scores)
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         total = sum(scores.values())
-        candidates = [codec.DepartmentScore(department=d, score=round(s / total, 4)) for d, s in ranked[:3]]
+        candidates = [codec.DepartmentScore(department=d, score=round(s / total, 4), category=category_of[d])
+                      for d, s in ranked if d != TRIAGE][:3]
         if not ranked:
             return codec.RoutingDecision(
                 triage=True, method=Method.ROUTING_METHOD_NONE, reasons=["geen enkele regel herkend"]
             )
         best, best_score = ranked[0]
         confidence = (best_score / total) * (best_score / (best_score + self.saturation))
-        reasons = [f"regel '{t}' → {best}" for t in terms[best]]
+        reasons = [f"regel '{t}' → {category} ({best})"
+                   for category in sorted(category_scores, key=lambda c: -category_scores[c])
+                   if self.categories.department_of.get(category) == best for t in terms[category]]
+        if best == TRIAGE:  # a category the webcare team handles itself (a general question)
+            return codec.RoutingDecision(
+                triage=True, confidence=confidence, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
+                category=category_of[best], reasons=[f"webcare: {category_of[best]}", *reasons],
+            )
         if confidence < self.threshold:
             runner_up = f", ook {ranked[1][0]}" if len(ranked) > 1 else ""
             return codec.RoutingDecision(
@@ -84,16 +118,22 @@ class RuleDecider:
                 confidence=confidence,
                 method=Method.ROUTING_METHOD_NONE,
                 candidates=candidates,
+                category=category_of[best],
                 reasons=[f"te onzeker ({confidence:.2f} < {self.threshold:.2f}){runner_up}", *reasons],
             )
         return codec.RoutingDecision(
-            department=best, confidence=confidence, method=Method.ROUTING_METHOD_RULE, candidates=candidates,
-            reasons=reasons,
+            department=best, category=category_of[best], confidence=confidence, method=Method.ROUTING_METHOD_RULE,
+            candidates=candidates, reasons=reasons,
         )
 
 
 class ModelDecider:
-    """A decisive rule hit decides; otherwise the classifier, with triage below its threshold."""
+    """A decisive rule hit decides; otherwise the classifier, with triage below its threshold.
+
+    The classifier gives a probability per category; a department's probability is the sum over the
+    categories the gemeente maps to it, so signals of two departments split the probability and a person
+    decides, and a new mapping needs no new model.
+    """
 
     def __init__(
         self,
@@ -106,48 +146,55 @@ class ModelDecider:
         self.rules = rules
         self.threshold = classifier.threshold if threshold is None else threshold
         self.rule_decides_at = rule_decides_at
+        self.categories = rules.categories
+        unknown = set(classifier.labels) - set(self.categories.department_of) - {NO_CATEGORY}
+        if unknown:
+            raise ValueError(f"the model knows categories the taxonomy does not: {sorted(unknown)}; run `make model`")
 
     def decide_batch(self, messages: Sequence[codec.ContactMessage]) -> list[codec.RoutingDecision]:
         if not messages:
             return []
-        from services.router.decision.classifier import NO_DEPARTMENT
-
         texts = [message_text(m) for m in messages]
         probabilities, explanations = self.classifier.analyse(texts)
         labels = self.classifier.labels
         decisions = []
         for row, explanation, message in zip(probabilities, explanations, messages):
-            ranked = sorted(zip(labels, row), key=lambda item: -item[1])
-            candidates = [
-                codec.DepartmentScore(department=label, score=round(float(p), 4))
-                for label, p in ranked
-                if label != NO_DEPARTMENT
-            ][:3]
+            by_category = dict(zip(labels, (float(p) for p in row)))
+            none = by_category.pop(NO_CATEGORY, 0.0)
+            scores, category_of = self.categories.by_department(by_category)
+            # Categories the webcare team handles itself count as "no department" for routing.
+            webcare = scores.pop(TRIAGE, 0.0)
+            none_category = category_of.get(TRIAGE, "") if webcare > none else ""
+            none += webcare
+            ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+            candidates = [codec.DepartmentScore(department=d, score=round(s, 4), category=category_of[d])
+                          for d, s in ranked[:3]]
             rule = self.rules.decide(message)
             if not rule.triage and rule.confidence >= self.rule_decides_at:
                 decisions.append(codec.RoutingDecision(
-                    department=rule.department, confidence=rule.confidence, method=Method.ROUTING_METHOD_RULE,
-                    candidates=candidates, reasons=list(rule.reasons),
+                    department=rule.department, category=rule.category, confidence=rule.confidence,
+                    method=Method.ROUTING_METHOD_RULE, candidates=candidates, reasons=list(rule.reasons),
                 ))
                 continue
-            best, confidence = ranked[0][0], float(ranked[0][1])
-            if best == NO_DEPARTMENT:
+            best, confidence = ranked[0] if ranked else ("", 0.0)
+            if none >= confidence:
                 decisions.append(codec.RoutingDecision(
-                    triage=True, confidence=confidence, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
-                    reasons=[f"model: geen afdeling herkend ({confidence:.2f})"],
+                    triage=True, confidence=none, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
+                    category=none_category, reasons=[f"model: geen afdeling herkend ({none:.2f})"],
                 ))
                 continue
-            words = ", ".join(f"'{w.replace('_', ' ')}'" for w in explanation.get(best, []))
-            because = f"model: {words or 'tekst'} → {best} ({confidence:.2f})"
+            category = category_of[best]
+            words = ", ".join(f"'{w.replace('_', ' ')}'" for w in explanation.get(category, []))
+            because = f"model: {words or 'tekst'} → {category} ({best}, {confidence:.2f})"
             if confidence < self.threshold:
                 decisions.append(codec.RoutingDecision(
                     triage=True, confidence=confidence, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
-                    reasons=[f"te onzeker ({confidence:.2f} < {self.threshold:.2f})", because],
+                    category=category, reasons=[f"te onzeker ({confidence:.2f} < {self.threshold:.2f})", because],
                 ))
                 continue
             decisions.append(codec.RoutingDecision(
-                department=best, confidence=confidence, method=Method.ROUTING_METHOD_MODEL, candidates=candidates,
-                reasons=[because],
+                department=best, category=category, confidence=confidence, method=Method.ROUTING_METHOD_MODEL,
+                candidates=candidates, reasons=[because],
             ))
         return decisions
 
@@ -164,8 +211,11 @@ def follow_conversation(
     if not decision.triage and decision.confidence >= switch_at:
         decision.reasons.insert(0, f"ander onderwerp: eerder {earlier_department}, nu duidelijk {decision.department}")
         return decision
+    # The category of the conversation's department among the new text's candidates, if it is there.
+    category = next((c.category for c in decision.candidates if c.department == earlier_department), "")
     sticky = codec.RoutingDecision(
         department=earlier_department,
+        category=category,
         # The new text alone says little (often "thanks"); the conversation carries it at the switch level.
         confidence=switch_at,
         method=Method.ROUTING_METHOD_STICKY,

@@ -152,24 +152,26 @@ def decide_text(context: RoutingContext, text: str, subject: str = "", channel: 
 
 
 def reroute(
-    routed: codec.RoutedMessage, department: str, staff_id: str, note: str, now: Timestamp
+    routed: codec.RoutedMessage, department: str, staff_id: str, note: str, now: Timestamp, category: str = ""
 ) -> tuple[Outcome, codec.Correction]:
-    """A person moves a routed message to `department`: the new routed record and the correction event."""
+    """A person moves a routed message to `department` (and `category`, which the caller checked belongs to
+    it): the new routed record and the correction event."""
     previous = TRIAGE if routed.decision.triage else routed.decision.department
     decision = codec.RoutingDecision(
         department=department,
+        category=category,
         confidence=1.0,
         method=codec.RoutingMethod.ROUTING_METHOD_MANUAL,
         candidates=routed.decision.candidates,
         priority=routed.decision.priority,
-        reasons=[f"handmatig verplaatst van {previous} naar {department} door {staff_id}"]
-        + ([f"toelichting: {note}"] if note else []),
+        reasons=[f"handmatig verplaatst van {previous} naar {department}{f' ({category})' if category else ''} "
+                 f"door {staff_id}"] + ([f"toelichting: {note}"] if note else []),
     )
     outcome = routed_outcome(routed.message, decision, now)
     correction = codec.Correction(
         message_id=routed.message.id, conversation_id=routed.message.conversation_id,
         channel=routed.message.channel, previous_destination=previous, department=department,
         staff_id=staff_id, note=note, text=routed.message.text, subject=routed.message.subject,
-        corrected_at=now,
+        corrected_at=now, previous_category=routed.decision.category, category=category,
     )
     return outcome, correction

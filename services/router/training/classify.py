@@ -1,7 +1,7 @@
 """`make -s classify`: JSON lines in ({"id", "text", "channel"?}), one decision per line out.
 
 Exactly what the router would decide for a first message in a conversation (rules, model, threshold,
-urgency), with department "triage" when it would go to triage. Nothing else is written to stdout.
+urgency), with department "triage" when it would go to triage, and the category it was decided by. Nothing else is written to stdout.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ def main() -> None:
         print(json.dumps({
             "id": item.get("id"),
             "department": TRIAGE if decision.triage else decision.department,
+            "category": decision.category,
             "confidence": round(decision.confidence, 4),
             "priority": codec.priority_label(decision.priority),
             "method": codec.method_label(decision.method),

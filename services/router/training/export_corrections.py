@@ -1,8 +1,10 @@
 """Staff corrections as new labelled training data: `python -m services.router.training.export_corrections`.
 
 Reads contact.corrections from the beginning and writes corpus-format JSON lines (masked text, the
-department a person chose) to stdout; the latest correction of a message wins. Append them to the corpus
-with a split of your choice, then `make model`.
+category and department a person chose) to stdout; the latest correction of a message wins. The model
+learns categories, so a correction without a category (Reroute without one, onto a department the old
+category does not belong to) is left out and counted on stderr. Append the lines to the corpus with a
+split of your choice, then `make model`.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ def corrections_to_corpus_lines(corrections: list[codec.Correction]) -> list[dic
             "id": f"correction-{c.message_id}",
             "text": f"{c.subject}\n{c.text}".strip() if c.subject else c.text,
             "channel": codec.channel_label(c.channel),
+            "category": c.category,
             "label": c.department,
             "situation": f"correction-{c.message_id}",
             "split": "train",
             "source": f"correction by {c.staff_id}",
         }
         for c in latest.values()
+        if c.category
     ]
 
 
@@ -50,8 +54,12 @@ def read_corrections(bootstrap: str, **security: object) -> list[codec.Correctio
 
 def main() -> None:
     settings = CommonSettings()
-    for line in corrections_to_corpus_lines(read_corrections(settings.kafka_bootstrap_servers, **kafka_python_security(settings))):
+    corrections = read_corrections(settings.kafka_bootstrap_servers, **kafka_python_security(settings))
+    lines = corrections_to_corpus_lines(corrections)
+    for line in lines:
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+    without = len({c.message_id for c in corrections}) - len(lines)
+    print(f"{len(lines)} corrections exported, {without} without a category left out", file=sys.stderr)
 
 
 if __name__ == "__main__":

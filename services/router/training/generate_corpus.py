@@ -3,8 +3,10 @@
 Seeded and deterministic: the same situations give the same corpus.jsonl. Each situation is written in
 the styles of the channels (WhatsApp-short, tweets with @mentions and hashtags, long e-mails with
 greeting and sign-off, KCC agent shorthand, web form, page comments), with dialect spellings, missing
-punctuation and typos. The split is by situation (stratified per department): a test message is never a
-rewording of a training message.
+punctuation and typos. Situations are keyed by category (categories.yaml); `label` is the category's
+department in the default mapping. The split holds out whole object groups per category (see
+build_corpus): a test message is never a rewording of a training message, and often names its object with
+words no training message used.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from pathlib import Path
 
 import yaml
 
+from services.contract.categories import NO_CATEGORY
+from services.contract.departments import load_routing_config
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
+
 HERE = Path(__file__).parent
 SITUATIONS = HERE / "situations.yaml"
 CORPUS = HERE / "corpus.jsonl"
 SEED = 20251122
 TEST_SHARE = 0.2
-VARIANTS_PER_SITUATION = 9
+VARIANTS_PER_SITUATION = 5
 
 # Many distinct street names, so no name becomes a feature of a department by chance.
 STREETS = [f"{a}{b}" for a in ("Kerk", "Molen", "Dorps", "Kanaal", "Bilt", "Juliana", "Stations", "Vleutense",
@@ -97,42 +103,71 @@ def fill(situation: str, rng: random.Random) -> str:
     return situation.replace("{straat}", rng.choice(STREETS)).replace("{plek}", rng.choice(PLACES))
 
 
-def render(situation: str, label: str, language: str, channel: str, rng: random.Random) -> str:
+def render(situation: str, department: str, language: str, channel: str, rng: random.Random) -> str:
     frames = {"nl": NL_FRAMES, "en": EN_FRAMES}.get(language, OTHER_FRAMES)[channel]
     core = fill(situation, rng)
     shorthand = core
     for long, short in SHORTHAND:
         shorthand = shorthand.replace(long, short)
     text = rng.choice(frames).format(
-        s=core, S=core[:1].upper() + core[1:], k=shorthand, tag=rng.choice(TAGS[label]),
+        s=core, S=core[:1].upper() + core[1:], k=shorthand, tag=rng.choice(TAGS.get(department, TAGS["geen"])),
         name=rng.choice(NAMES), extra=rng.choice(EXTRAS),
     )
     return vary(text, rng, channel)
 
 
+def situation_items(situations: dict) -> list[tuple[str, str, str, str]]:
+    """(category, language, text, group) for every situation. A situation is a string, or a mapping with
+    `text`, an `object` group (the thing it is about: all synonyms of one thing share it) and `lang`."""
+    items = []
+    for category in sorted(situations):
+        section = situations[category]
+        entries = section if isinstance(section, list) else [
+            {"text": s, "lang": language} if isinstance(s, str) else {**s, "lang": language}
+            for language in ("nl", "en", "other") for s in section.get(language, [])
+        ]
+        for index, entry in enumerate(entries):
+            entry = {"text": entry} if isinstance(entry, str) else entry
+            group = entry.get("object") or f"situation-{index:03d}"
+            items.append((category, entry.get("lang", "nl"), entry["text"], f"{category}/{group}"))
+    return items
+
+
 def build_corpus(seed: int = SEED) -> list[dict]:
+    """Every situation in the channels' styles. The split holds out whole groups per category: an object
+    group (all wordings of one thing, e.g. kliko / grijze container) where the situation names one, else
+    the situation itself, so the test asks whether the model generalises to words it never trained on."""
     rng = random.Random(seed)
     situations = yaml.safe_load(SITUATIONS.read_text(encoding="utf-8"))
+    department_of = {**load_routing_config(DEFAULT_DEPARTMENTS_FILE).department_of, NO_CATEGORY: "geen"}
+    items = situation_items(situations)
+    test_groups: set[str] = set()
+    for category in sorted({c for c, _, _, _ in items}):
+        groups = sorted({g for c, _, _, g in items if c == category})
+        rng.shuffle(groups)
+        test_groups.update(groups[: max(1, round(len(groups) * TEST_SHARE))] if len(groups) > 1 else [])
     corpus = []
-    for label in sorted(situations):
-        groups = [(language, s) for language in ("nl", "en", "other") for s in situations[label].get(language, [])]
-        order = list(range(len(groups)))
-        rng.shuffle(order)
-        test_groups = set(order[: max(1, round(len(groups) * TEST_SHARE))])
-        for index, (language, situation) in enumerate(groups):
-            channels = list({"nl": NL_FRAMES, "en": EN_FRAMES}.get(language, OTHER_FRAMES))
-            variants = VARIANTS_PER_SITUATION if language == "nl" else 5
-            for variant in range(variants):
-                channel = channels[variant % len(channels)] if variant < len(channels) else rng.choice(channels)
-                corpus.append({
-                    "id": f"{label}-{index:03d}-{variant}",
-                    "text": render(situation, label, language, channel, rng),
-                    "channel": channel,
-                    "label": label,
-                    "language": language if language != "other" else "other",
-                    "situation": f"{label}-{index:03d}",
-                    "split": "test" if index in test_groups else "train",
-                })
+    for index, (category, language, situation, group) in enumerate(items):
+        language = language if language in ("nl", "en") else "other"
+        department = department_of.get(category, "geen")
+        channels = list({"nl": NL_FRAMES, "en": EN_FRAMES}.get(language, OTHER_FRAMES))
+        # Short reports are how most people write: fewer channel frames, more of them bare.
+        variants = VARIANTS_PER_SITUATION if language == "nl" else 5
+        # Each situation in a different sample of the channels' styles (all seven over the corpus).
+        picked = rng.sample(channels, min(variants, len(channels)))
+        for variant in range(variants):
+            channel = picked[variant] if variant < len(picked) else rng.choice(channels)
+            corpus.append({
+                "id": f"{category}-{index:04d}-{variant}",
+                "text": render(situation, department, language, channel, rng),
+                "channel": channel,
+                "category": category,
+                "label": department,
+                "language": language,
+                "situation": f"{category}-{index:04d}",
+                "group": group,
+                "split": "test" if group in test_groups else "train",
+            })
     return corpus
 
 

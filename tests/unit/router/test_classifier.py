@@ -8,7 +8,7 @@ from services.contract import codec
 from services.contract.departments import load_routing_config
 from services.router.decision.classifier import TextClassifier
 from services.router.decision.deciders import ModelDecider, RuleDecider
-from services.router.training.evaluate import evaluate
+from services.router.training.evaluate import evaluate, evaluate_classifier, read_independent
 from services.router.training.train import train
 from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
@@ -24,7 +24,7 @@ def model_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def decider(model_path) -> ModelDecider:
-    return ModelDecider(TextClassifier.load(model_path), RuleDecider(CONFIG.departments, 0.5))
+    return ModelDecider(TextClassifier.load(model_path), RuleDecider(CONFIG, 0.5))
 
 
 def decide(decider, text):
@@ -35,7 +35,9 @@ def test_threshold_was_chosen_at_training(model_path):
     classifier = TextClassifier.load(model_path)
     assert 0.2 <= classifier.threshold <= 0.95
     assert classifier.metadata["train_messages"] > 1500
-    assert "geen" in classifier.labels and "burgerzaken" in classifier.labels
+    # The model learns the taxonomy's categories (and "geen"); departments come from the mapping.
+    assert "geen" in classifier.labels and "paspoort_identiteitskaart" in classifier.labels
+    assert set(classifier.labels) <= {*CONFIG.taxonomy.ids, "geen"}
 
 
 @pytest.mark.parametrize(
@@ -51,6 +53,7 @@ def test_clear_messages_are_routed(decider, text, department):
     decision = decide(decider, text)
     assert not decision.triage, decision
     assert decision.department == department
+    assert CONFIG.department_of[decision.category] == department
     assert decision.reasons
 
 
@@ -66,24 +69,37 @@ def test_a_message_for_no_department_goes_to_triage_with_suggestions(decider):
     assert len(decision.candidates) == 3 and all(c.department != "geen" for c in decision.candidates)
 
 
-def test_evaluation_on_the_held_out_situations(model_path):
+def test_evaluation_on_the_held_out_object_groups(model_path):
     result = evaluate(model_path)
-    # Regression guards on unseen situations; the README records the measured figures.
-    assert result["routed_accuracy"] >= 0.95, result
-    assert result["macro_f1"] >= 0.80, result
-    assert result["test_messages"] >= 400
+    # Regression guards on held-out vocabulary; docs/routing.md records the measured figures.
+    assert result["routed_accuracy"] >= 0.94, result
+    assert result["macro_f1"] >= 0.78, result
+    assert result["messages"] >= 400
+
+
+def test_evaluation_on_the_independent_set(model_path):
+    """Regression guards on text written apart from the generator (the figures that count are in
+    docs/routing.md; the targets are higher)."""
+    independent = read_independent()
+    assert len(independent) >= 400
+    result = evaluate_classifier(TextClassifier.load(model_path), independent, CONFIG)
+    assert result["routed_accuracy"] >= 0.88, result["routed_accuracy"]
+    assert result["macro_f1"] >= 0.78, result["macro_f1"]
 
 
 def test_corrections_become_corpus_lines_latest_wins():
     from services.router.training.export_corrections import corrections_to_corpus_lines
 
     lines = corrections_to_corpus_lines([
-        codec.Correction(message_id="m1", department="afval", text="kliko", staff_id="s1",
-                         channel=codec.Channel.CHANNEL_WHATSAPP),
-        codec.Correction(message_id="m1", department="verkeer", text="kliko", staff_id="s2"),
-        codec.Correction(message_id="m2", department="belastingen", subject="WOZ", text="te hoog", staff_id="s1"),
+        codec.Correction(message_id="m1", department="afval", category="rolcontainer_is_vol", text="kliko",
+                         staff_id="s1", channel=codec.Channel.CHANNEL_WHATSAPP),
+        codec.Correction(message_id="m1", department="verkeer", category="parkeeroverlast", text="kliko", staff_id="s2"),
+        codec.Correction(message_id="m2", department="belastingen", category="woz", subject="WOZ", text="te hoog",
+                         staff_id="s1"),
+        codec.Correction(message_id="m3", department="afval", text="zonder categorie", staff_id="s1"),
     ])
-    assert [(line["label"], line["text"]) for line in lines] == [("verkeer", "kliko"), ("belastingen", "WOZ\nte hoog")]
+    assert [(line["category"], line["label"], line["text"]) for line in lines] == [
+        ("parkeeroverlast", "verkeer", "kliko"), ("woz", "belastingen", "WOZ\nte hoog")]
     assert all(line["split"] == "train" for line in lines)
 
 

@@ -10,7 +10,7 @@ from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
 NOW = codec.timestamp(datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc))
 CONFIG = load_routing_config(DEFAULT_DEPARTMENTS_FILE)
-CONTEXT = RoutingContext(RuleDecider(CONFIG.departments, 0.5), UrgencyRater(CONFIG.urgency))
+CONTEXT = RoutingContext(RuleDecider(CONFIG, 0.5), UrgencyRater(CONFIG.urgency))
 
 
 def inbound(text: str, conversation: str = "wa-abc", **overrides) -> bytes:

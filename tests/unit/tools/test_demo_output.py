@@ -18,5 +18,7 @@ def test_a_triaged_message_shows_its_suggestions_not_the_confidence_of_no_depart
 
 
 def test_a_routed_message_shows_department_confidence_and_method_as_words():
-    line = describe(routed(department="afval", confidence=0.91, method=codec.RoutingMethod.ROUTING_METHOD_MODEL))
+    line = describe(routed(department="afval", category="rolcontainer_is_vol", confidence=0.91,
+                           method=codec.RoutingMethod.ROUTING_METHOD_MODEL))
     assert "→ afval" in line and "confidence 0.91" in line and "model" in line
+    assert "[rolcontainer_is_vol]" in line

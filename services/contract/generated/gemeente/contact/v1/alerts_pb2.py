@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n gemeente/contact/v1/alerts.proto\x12\x13gemeente.contact.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc8\x01\n\nSpikeAlert\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\r\n\x05theme\x18\x03 \x01(\t\x12\r\n\x05\x63ount\x18\x04 \x01(\x03\x12\x10\n\x08\x62\x61seline\x18\x05 \x01(\x01\x12\x16\n\x0ewindow_seconds\x18\x06 \x01(\x03\x12\x1b\n\x13\x65xample_message_ids\x18\x07 \x03(\t\x12/\n\x0b\x64\x65tected_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestampb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n gemeente/contact/v1/alerts.proto\x12\x13gemeente.contact.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xda\x01\n\nSpikeAlert\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\r\n\x05theme\x18\x03 \x01(\t\x12\r\n\x05\x63ount\x18\x04 \x01(\x03\x12\x10\n\x08\x62\x61seline\x18\x05 \x01(\x01\x12\x16\n\x0ewindow_seconds\x18\x06 \x01(\x03\x12\x1b\n\x13\x65xample_message_ids\x18\x07 \x03(\t\x12/\n\x0b\x64\x65tected_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x63\x61tegory\x18\t \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gemeente.contact.v1.alerts_
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_SPIKEALERT']._serialized_start=91
-  _globals['_SPIKEALERT']._serialized_end=291
+  _globals['_SPIKEALERT']._serialized_end=309
 # @@protoc_insertion_point(module_scope)

@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class SpikeAlert(_message.Message):
-    __slots__ = ("alert_id", "department", "theme", "count", "baseline", "window_seconds", "example_message_ids", "detected_at")
+    __slots__ = ("alert_id", "department", "theme", "count", "baseline", "window_seconds", "example_message_ids", "detected_at", "category")
     ALERT_ID_FIELD_NUMBER: _ClassVar[int]
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     THEME_FIELD_NUMBER: _ClassVar[int]
@@ -19,6 +19,7 @@ class SpikeAlert(_message.Message):
     WINDOW_SECONDS_FIELD_NUMBER: _ClassVar[int]
     EXAMPLE_MESSAGE_IDS_FIELD_NUMBER: _ClassVar[int]
     DETECTED_AT_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
     alert_id: str
     department: str
     theme: str
@@ -27,4 +28,5 @@ class SpikeAlert(_message.Message):
     window_seconds: int
     example_message_ids: _containers.RepeatedScalarFieldContainer[str]
     detected_at: _timestamp_pb2.Timestamp
-    def __init__(self, alert_id: _Optional[str] = ..., department: _Optional[str] = ..., theme: _Optional[str] = ..., count: _Optional[int] = ..., baseline: _Optional[float] = ..., window_seconds: _Optional[int] = ..., example_message_ids: _Optional[_Iterable[str]] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    category: str
+    def __init__(self, alert_id: _Optional[str] = ..., department: _Optional[str] = ..., theme: _Optional[str] = ..., count: _Optional[int] = ..., baseline: _Optional[float] = ..., window_seconds: _Optional[int] = ..., example_message_ids: _Optional[_Iterable[str]] = ..., detected_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., category: _Optional[str] = ...) -> None: ...

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!gemeente/contact/v1/contact.proto\x12\x13gemeente.contact.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"N\n\x08Location\x12\x10\n\x08latitude\x18\x01 \x01(\x01\x12\x11\n\tlongitude\x18\x02 \x01(\x01\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\"x\n\nAttachment\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tmime_type\x18\x02 \x01(\t\x12\x11\n\tfile_name\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x03\x12\x11\n\treference\x18\x05 \x01(\t\x12\x0f\n\x07\x63\x61ption\x18\x06 \x01(\t\"\xaa\x04\n\x0e\x43ontactMessage\x12\n\n\x02id\x18\x01 \x01(\t\x12-\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x1c.gemeente.contact.v1.Channel\x12\x1a\n\x12\x63hannel_message_id\x18\x03 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x04 \x01(\t\x12/\n\x0breceived_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07sent_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tauthor_id\x18\x07 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x08 \x01(\t\x12\x0f\n\x07subject\x18\t \x01(\t\x12\x0c\n\x04text\x18\n \x01(\t\x12\x34\n\x0b\x61ttachments\x18\x0b \x03(\x0b\x32\x1f.gemeente.contact.v1.Attachment\x12/\n\x08location\x18\x0c \x01(\x0b\x32\x1d.gemeente.contact.v1.Location\x12\x10\n\x08language\x18\r \x01(\t\x12\x13\n\x0bin_reply_to\x18\x0e \x01(\t\x12\x43\n\x08metadata\x18\x0f \x03(\x0b\x32\x31.gemeente.contact.v1.ContactMessage.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"4\n\x0f\x44\x65partmentScore\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\"\xf9\x01\n\x0fRoutingDecision\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x01\x12\x32\n\x06method\x18\x03 \x01(\x0e\x32\".gemeente.contact.v1.RoutingMethod\x12\x0f\n\x07reasons\x18\x04 \x03(\t\x12\x38\n\ncandidates\x18\x05 \x03(\x0b\x32$.gemeente.contact.v1.DepartmentScore\x12\x0e\n\x06triage\x18\x06 \x01(\x08\x12/\n\x08priority\x18\x07 \x01(\x0e\x32\x1d.gemeente.contact.v1.Priority\"\xac\x01\n\rRoutedMessage\x12\x34\n\x07message\x18\x01 \x01(\x0b\x32#.gemeente.contact.v1.ContactMessage\x12\x36\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0b\x32$.gemeente.contact.v1.RoutingDecision\x12-\n\trouted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe7\x02\n\nDeadLetter\x12\x10\n\x08original\x18\x01 \x01(\x0c\x12\x14\n\x0coriginal_key\x18\x02 \x01(\x0c\x12\x14\n\x0csource_topic\x18\x03 \x01(\t\x12\x18\n\x10source_partition\x18\x04 \x01(\x05\x12\x15\n\rsource_offset\x18\x05 \x01(\x03\x12\r\n\x05stage\x18\x06 \x01(\t\x12\r\n\x05\x65rror\x18\x07 \x01(\t\x12-\n\tfailed_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\roriginal_path\x18\t \x01(\t\x12N\n\x10original_headers\x18\n \x03(\x0b\x32\x34.gemeente.contact.v1.DeadLetter.OriginalHeadersEntry\x1a\x36\n\x14OriginalHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\xb3\x01\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43HANNEL_WHATSAPP\x10\x01\x12\x13\n\x0f\x43HANNEL_WEBFORM\x10\x02\x12\x13\n\x0f\x43HANNEL_TWITTER\x10\x03\x12\x14\n\x10\x43HANNEL_FACEBOOK\x10\x04\x12\x15\n\x11\x43HANNEL_INSTAGRAM\x10\x05\x12\x11\n\rCHANNEL_EMAIL\x10\x06\x12\x0f\n\x0b\x43HANNEL_KCC\x10\x07*\xb1\x01\n\rRoutingMethod\x12\x1e\n\x1aROUTING_METHOD_UNSPECIFIED\x10\x00\x12\x17\n\x13ROUTING_METHOD_RULE\x10\x01\x12\x18\n\x14ROUTING_METHOD_MODEL\x10\x02\x12\x19\n\x15ROUTING_METHOD_STICKY\x10\x03\x12\x19\n\x15ROUTING_METHOD_MANUAL\x10\x04\x12\x17\n\x13ROUTING_METHOD_NONE\x10\x05*a\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x13\n\x0fPRIORITY_NORMAL\x10\x01\x12\x11\n\rPRIORITY_HIGH\x10\x02\x12\x13\n\x0fPRIORITY_URGENT\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!gemeente/contact/v1/contact.proto\x12\x13gemeente.contact.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"N\n\x08Location\x12\x10\n\x08latitude\x18\x01 \x01(\x01\x12\x11\n\tlongitude\x18\x02 \x01(\x01\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x0f\n\x07\x61\x64\x64ress\x18\x04 \x01(\t\"x\n\nAttachment\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x11\n\tmime_type\x18\x02 \x01(\t\x12\x11\n\tfile_name\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x03\x12\x11\n\treference\x18\x05 \x01(\t\x12\x0f\n\x07\x63\x61ption\x18\x06 \x01(\t\"\xaa\x04\n\x0e\x43ontactMessage\x12\n\n\x02id\x18\x01 \x01(\t\x12-\n\x07\x63hannel\x18\x02 \x01(\x0e\x32\x1c.gemeente.contact.v1.Channel\x12\x1a\n\x12\x63hannel_message_id\x18\x03 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x04 \x01(\t\x12/\n\x0breceived_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07sent_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tauthor_id\x18\x07 \x01(\t\x12\x14\n\x0c\x64isplay_name\x18\x08 \x01(\t\x12\x0f\n\x07subject\x18\t \x01(\t\x12\x0c\n\x04text\x18\n \x01(\t\x12\x34\n\x0b\x61ttachments\x18\x0b \x03(\x0b\x32\x1f.gemeente.contact.v1.Attachment\x12/\n\x08location\x18\x0c \x01(\x0b\x32\x1d.gemeente.contact.v1.Location\x12\x10\n\x08language\x18\r \x01(\t\x12\x13\n\x0bin_reply_to\x18\x0e \x01(\t\x12\x43\n\x08metadata\x18\x0f \x03(\x0b\x32\x31.gemeente.contact.v1.ContactMessage.MetadataEntry\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"F\n\x0f\x44\x65partmentScore\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\r\n\x05score\x18\x02 \x01(\x01\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\"\x8b\x02\n\x0fRoutingDecision\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x12\n\nconfidence\x18\x02 \x01(\x01\x12\x32\n\x06method\x18\x03 \x01(\x0e\x32\".gemeente.contact.v1.RoutingMethod\x12\x0f\n\x07reasons\x18\x04 \x03(\t\x12\x38\n\ncandidates\x18\x05 \x03(\x0b\x32$.gemeente.contact.v1.DepartmentScore\x12\x0e\n\x06triage\x18\x06 \x01(\x08\x12/\n\x08priority\x18\x07 \x01(\x0e\x32\x1d.gemeente.contact.v1.Priority\x12\x10\n\x08\x63\x61tegory\x18\x08 \x01(\t\"\xac\x01\n\rRoutedMessage\x12\x34\n\x07message\x18\x01 \x01(\x0b\x32#.gemeente.contact.v1.ContactMessage\x12\x36\n\x08\x64\x65\x63ision\x18\x02 \x01(\x0b\x32$.gemeente.contact.v1.RoutingDecision\x12-\n\trouted_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xe7\x02\n\nDeadLetter\x12\x10\n\x08original\x18\x01 \x01(\x0c\x12\x14\n\x0coriginal_key\x18\x02 \x01(\x0c\x12\x14\n\x0csource_topic\x18\x03 \x01(\t\x12\x18\n\x10source_partition\x18\x04 \x01(\x05\x12\x15\n\rsource_offset\x18\x05 \x01(\x03\x12\r\n\x05stage\x18\x06 \x01(\t\x12\r\n\x05\x65rror\x18\x07 \x01(\t\x12-\n\tfailed_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\roriginal_path\x18\t \x01(\t\x12N\n\x10original_headers\x18\n \x03(\x0b\x32\x34.gemeente.contact.v1.DeadLetter.OriginalHeadersEntry\x1a\x36\n\x14OriginalHeadersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\xb3\x01\n\x07\x43hannel\x12\x17\n\x13\x43HANNEL_UNSPECIFIED\x10\x00\x12\x14\n\x10\x43HANNEL_WHATSAPP\x10\x01\x12\x13\n\x0f\x43HANNEL_WEBFORM\x10\x02\x12\x13\n\x0f\x43HANNEL_TWITTER\x10\x03\x12\x14\n\x10\x43HANNEL_FACEBOOK\x10\x04\x12\x15\n\x11\x43HANNEL_INSTAGRAM\x10\x05\x12\x11\n\rCHANNEL_EMAIL\x10\x06\x12\x0f\n\x0b\x43HANNEL_KCC\x10\x07*\xb1\x01\n\rRoutingMethod\x12\x1e\n\x1aROUTING_METHOD_UNSPECIFIED\x10\x00\x12\x17\n\x13ROUTING_METHOD_RULE\x10\x01\x12\x18\n\x14ROUTING_METHOD_MODEL\x10\x02\x12\x19\n\x15ROUTING_METHOD_STICKY\x10\x03\x12\x19\n\x15ROUTING_METHOD_MANUAL\x10\x04\x12\x17\n\x13ROUTING_METHOD_NONE\x10\x05*a\n\x08Priority\x12\x18\n\x14PRIORITY_UNSPECIFIED\x10\x00\x12\x13\n\x0fPRIORITY_NORMAL\x10\x01\x12\x11\n\rPRIORITY_HIGH\x10\x02\x12\x13\n\x0fPRIORITY_URGENT\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,12 +36,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONTACTMESSAGE_METADATAENTRY']._serialized_options = b'8\001'
   _globals['_DEADLETTER_ORIGINALHEADERSENTRY']._loaded_options = None
   _globals['_DEADLETTER_ORIGINALHEADERSENTRY']._serialized_options = b'8\001'
-  _globals['_CHANNEL']._serialized_start=1694
-  _globals['_CHANNEL']._serialized_end=1873
-  _globals['_ROUTINGMETHOD']._serialized_start=1876
-  _globals['_ROUTINGMETHOD']._serialized_end=2053
-  _globals['_PRIORITY']._serialized_start=2055
-  _globals['_PRIORITY']._serialized_end=2152
+  _globals['_CHANNEL']._serialized_start=1730
+  _globals['_CHANNEL']._serialized_end=1909
+  _globals['_ROUTINGMETHOD']._serialized_start=1912
+  _globals['_ROUTINGMETHOD']._serialized_end=2089
+  _globals['_PRIORITY']._serialized_start=2091
+  _globals['_PRIORITY']._serialized_end=2188
   _globals['_LOCATION']._serialized_start=91
   _globals['_LOCATION']._serialized_end=169
   _globals['_ATTACHMENT']._serialized_start=171
@@ -51,13 +51,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CONTACTMESSAGE_METADATAENTRY']._serialized_start=801
   _globals['_CONTACTMESSAGE_METADATAENTRY']._serialized_end=848
   _globals['_DEPARTMENTSCORE']._serialized_start=850
-  _globals['_DEPARTMENTSCORE']._serialized_end=902
-  _globals['_ROUTINGDECISION']._serialized_start=905
-  _globals['_ROUTINGDECISION']._serialized_end=1154
-  _globals['_ROUTEDMESSAGE']._serialized_start=1157
-  _globals['_ROUTEDMESSAGE']._serialized_end=1329
-  _globals['_DEADLETTER']._serialized_start=1332
-  _globals['_DEADLETTER']._serialized_end=1691
-  _globals['_DEADLETTER_ORIGINALHEADERSENTRY']._serialized_start=1637
-  _globals['_DEADLETTER_ORIGINALHEADERSENTRY']._serialized_end=1691
+  _globals['_DEPARTMENTSCORE']._serialized_end=920
+  _globals['_ROUTINGDECISION']._serialized_start=923
+  _globals['_ROUTINGDECISION']._serialized_end=1190
+  _globals['_ROUTEDMESSAGE']._serialized_start=1193
+  _globals['_ROUTEDMESSAGE']._serialized_end=1365
+  _globals['_DEADLETTER']._serialized_start=1368
+  _globals['_DEADLETTER']._serialized_end=1727
+  _globals['_DEADLETTER_ORIGINALHEADERSENTRY']._serialized_start=1673
+  _globals['_DEADLETTER_ORIGINALHEADERSENTRY']._serialized_end=1727
 # @@protoc_insertion_point(module_scope)

@@ -125,15 +125,17 @@ class ContactMessage(_message.Message):
     def __init__(self, id: _Optional[str] = ..., channel: _Optional[_Union[Channel, str]] = ..., channel_message_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., received_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., sent_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., author_id: _Optional[str] = ..., display_name: _Optional[str] = ..., subject: _Optional[str] = ..., text: _Optional[str] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., location: _Optional[_Union[Location, _Mapping]] = ..., language: _Optional[str] = ..., in_reply_to: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class DepartmentScore(_message.Message):
-    __slots__ = ("department", "score")
+    __slots__ = ("department", "score", "category")
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
     department: str
     score: float
-    def __init__(self, department: _Optional[str] = ..., score: _Optional[float] = ...) -> None: ...
+    category: str
+    def __init__(self, department: _Optional[str] = ..., score: _Optional[float] = ..., category: _Optional[str] = ...) -> None: ...
 
 class RoutingDecision(_message.Message):
-    __slots__ = ("department", "confidence", "method", "reasons", "candidates", "triage", "priority")
+    __slots__ = ("department", "confidence", "method", "reasons", "candidates", "triage", "priority", "category")
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     METHOD_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +143,7 @@ class RoutingDecision(_message.Message):
     CANDIDATES_FIELD_NUMBER: _ClassVar[int]
     TRIAGE_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
     department: str
     confidence: float
     method: RoutingMethod
@@ -148,7 +151,8 @@ class RoutingDecision(_message.Message):
     candidates: _containers.RepeatedCompositeFieldContainer[DepartmentScore]
     triage: bool
     priority: Priority
-    def __init__(self, department: _Optional[str] = ..., confidence: _Optional[float] = ..., method: _Optional[_Union[RoutingMethod, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., candidates: _Optional[_Iterable[_Union[DepartmentScore, _Mapping]]] = ..., triage: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ...) -> None: ...
+    category: str
+    def __init__(self, department: _Optional[str] = ..., confidence: _Optional[float] = ..., method: _Optional[_Union[RoutingMethod, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., candidates: _Optional[_Iterable[_Union[DepartmentScore, _Mapping]]] = ..., triage: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ..., category: _Optional[str] = ...) -> None: ...
 
 class RoutedMessage(_message.Message):
     __slots__ = ("message", "decision", "routed_at")

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from gemeente.contact.v1 import contact_pb2 as gemeente_dot_contact_dot_v1_dot_contact__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!gemeente/contact/v1/routing.proto\x12\x13gemeente.contact.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!gemeente/contact/v1/contact.proto\"_\n\x0f\x43lassifyRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12-\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x1c.gemeente.contact.v1.Channel\"\x85\x02\n\x10\x43lassifyResponse\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x0e\n\x06triage\x18\x02 \x01(\x08\x12\x12\n\nconfidence\x18\x03 \x01(\x01\x12\x31\n\x03top\x18\x04 \x03(\x0b\x32$.gemeente.contact.v1.DepartmentScore\x12\x0f\n\x07reasons\x18\x05 \x03(\t\x12/\n\x08priority\x18\x06 \x01(\x0e\x32\x1d.gemeente.contact.v1.Priority\x12\x10\n\x08language\x18\x07 \x01(\t\x12\x32\n\x06method\x18\x08 \x01(\x0e\x32\".gemeente.contact.v1.RoutingMethod\"X\n\x0eRerouteRequest\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\x10\n\x08staff_id\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\"c\n\x0fRerouteResponse\x12\x32\n\x06routed\x18\x01 \x01(\x0b\x32\".gemeente.contact.v1.RoutedMessage\x12\x1c\n\x14previous_destination\x18\x02 \x01(\t\"\x8b\x02\n\nCorrection\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12-\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x1c.gemeente.contact.v1.Channel\x12\x1c\n\x14previous_destination\x18\x04 \x01(\t\x12\x12\n\ndepartment\x18\x05 \x01(\t\x12\x10\n\x08staff_id\x18\x06 \x01(\t\x12\x0c\n\x04note\x18\x07 \x01(\t\x12\x0c\n\x04text\x18\x08 \x01(\t\x12\x0f\n\x07subject\x18\t \x01(\t\x12\x30\n\x0c\x63orrected_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\xbf\x01\n\x0eRoutingService\x12W\n\x08\x43lassify\x12$.gemeente.contact.v1.ClassifyRequest\x1a%.gemeente.contact.v1.ClassifyResponse\x12T\n\x07Reroute\x12#.gemeente.contact.v1.RerouteRequest\x1a$.gemeente.contact.v1.RerouteResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!gemeente/contact/v1/routing.proto\x12\x13gemeente.contact.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!gemeente/contact/v1/contact.proto\"_\n\x0f\x43lassifyRequest\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0f\n\x07subject\x18\x02 \x01(\t\x12-\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x1c.gemeente.contact.v1.Channel\"\x97\x02\n\x10\x43lassifyResponse\x12\x12\n\ndepartment\x18\x01 \x01(\t\x12\x0e\n\x06triage\x18\x02 \x01(\x08\x12\x12\n\nconfidence\x18\x03 \x01(\x01\x12\x31\n\x03top\x18\x04 \x03(\x0b\x32$.gemeente.contact.v1.DepartmentScore\x12\x0f\n\x07reasons\x18\x05 \x03(\t\x12/\n\x08priority\x18\x06 \x01(\x0e\x32\x1d.gemeente.contact.v1.Priority\x12\x10\n\x08language\x18\x07 \x01(\t\x12\x32\n\x06method\x18\x08 \x01(\x0e\x32\".gemeente.contact.v1.RoutingMethod\x12\x10\n\x08\x63\x61tegory\x18\t \x01(\t\"j\n\x0eRerouteRequest\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x12\n\ndepartment\x18\x02 \x01(\t\x12\x10\n\x08staff_id\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t\"c\n\x0fRerouteResponse\x12\x32\n\x06routed\x18\x01 \x01(\x0b\x32\".gemeente.contact.v1.RoutedMessage\x12\x1c\n\x14previous_destination\x18\x02 \x01(\t\"\xb8\x02\n\nCorrection\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12-\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x1c.gemeente.contact.v1.Channel\x12\x1c\n\x14previous_destination\x18\x04 \x01(\t\x12\x12\n\ndepartment\x18\x05 \x01(\t\x12\x10\n\x08staff_id\x18\x06 \x01(\t\x12\x0c\n\x04note\x18\x07 \x01(\t\x12\x0c\n\x04text\x18\x08 \x01(\t\x12\x0f\n\x07subject\x18\t \x01(\t\x12\x30\n\x0c\x63orrected_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11previous_category\x18\x0b \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x0c \x01(\t2\xbf\x01\n\x0eRoutingService\x12W\n\x08\x43lassify\x12$.gemeente.contact.v1.ClassifyRequest\x1a%.gemeente.contact.v1.ClassifyResponse\x12T\n\x07Reroute\x12#.gemeente.contact.v1.RerouteRequest\x1a$.gemeente.contact.v1.RerouteResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,13 +36,13 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CLASSIFYREQUEST']._serialized_start=126
   _globals['_CLASSIFYREQUEST']._serialized_end=221
   _globals['_CLASSIFYRESPONSE']._serialized_start=224
-  _globals['_CLASSIFYRESPONSE']._serialized_end=485
-  _globals['_REROUTEREQUEST']._serialized_start=487
-  _globals['_REROUTEREQUEST']._serialized_end=575
-  _globals['_REROUTERESPONSE']._serialized_start=577
-  _globals['_REROUTERESPONSE']._serialized_end=676
-  _globals['_CORRECTION']._serialized_start=679
-  _globals['_CORRECTION']._serialized_end=946
-  _globals['_ROUTINGSERVICE']._serialized_start=949
-  _globals['_ROUTINGSERVICE']._serialized_end=1140
+  _globals['_CLASSIFYRESPONSE']._serialized_end=503
+  _globals['_REROUTEREQUEST']._serialized_start=505
+  _globals['_REROUTEREQUEST']._serialized_end=611
+  _globals['_REROUTERESPONSE']._serialized_start=613
+  _globals['_REROUTERESPONSE']._serialized_end=712
+  _globals['_CORRECTION']._serialized_start=715
+  _globals['_CORRECTION']._serialized_end=1027
+  _globals['_ROUTINGSERVICE']._serialized_start=1030
+  _globals['_ROUTINGSERVICE']._serialized_end=1221
 # @@protoc_insertion_point(module_scope)
