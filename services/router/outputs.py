@@ -36,8 +36,9 @@ SKIPPED = Counter(
 LEDGER_UNAVAILABLE = Counter(
     "contact_router_output_ledger_unavailable_total", "Batches published without the output ledger (Redis down)."
 )
-# Clocks of the router and the broker differ a little: look back this much further.
-LOOKBACK_MS = 10_000
+# Clocks of the router and the broker differ, and a killed worker's last batch may carry older
+# timestamps than its marks: look back this much further.
+LOOKBACK_MS = 60_000
 READ_BACK_SECONDS = 60.0
 
 
@@ -138,13 +139,11 @@ async def find_published(pending: Mapping[str, Mark], consumer_options: dict[str
             remaining = {}
             for tp in partitions:
                 start = starts.get(tp)
-                if start is not None:
+                if start is not None and start.offset < ends[tp]:
                     consumer.seek(tp, start.offset)
                     remaining[tp] = ends[tp]
-            # Until every partition was read to its end offset and then stayed quiet: an empty poll before
-            # the end is not the end (the first fetch after a seek can take a while), and a broker may
-            # report the end too low (Tansu: the start of the last multi-record batch), so the end is a
-            # lower bound. A deadline guards against a broker gone away.
+            # Until every partition was read to its end offset. An empty poll is not the end: the
+            # first fetch after a seek can take a while. A deadline guards against a broker gone away.
             deadline = asyncio.get_running_loop().time() + READ_BACK_SECONDS
             while remaining:
                 if asyncio.get_running_loop().time() > deadline:
@@ -153,11 +152,8 @@ async def find_published(pending: Mapping[str, Mark], consumer_options: dict[str
                 for tp, records in batch.items():
                     for record in records:
                         found |= {key for key in _keys_in(topic, record.value) if key in pending}
-                        remaining[tp] = max(remaining[tp], record.offset + 1)
-                for tp in list(remaining):
-                    at_end = await consumer.position(tp) >= remaining[tp]
-                    if at_end and not batch.get(tp):
-                        remaining.pop(tp)
+                        if record.offset + 1 >= remaining.get(tp, 0):
+                            remaining.pop(tp, None)
     finally:
         await consumer.stop()
     return found

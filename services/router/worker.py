@@ -50,6 +50,8 @@ BATCH_SECONDS = Histogram(
 )
 
 
+# A second read-back, this long after the first, for pending outputs the first did not find.
+READ_BACK_AGAIN_SECONDS = 2.0
 # Sends one record and returns the future of Kafka's acknowledgement (faust's producer.send).
 Send = Callable[[str, bytes, bytes], Awaitable[asyncio.Future]]
 
@@ -129,6 +131,12 @@ class BatchRouter:
         marks = await self.ledger.marks(keys)
         unsure = {k: m for k, m in marks.items() if m is not None and m.state == "pending"}
         published = await find_published(unsure, self.consumer_options) if unsure else set()
+        if unsure.keys() - published:
+            # Sending one twice is worse than looking twice: what was not found is looked for once more
+            # after a pause, in case the broker had not made the last writes of the killed worker visible.
+            await asyncio.sleep(READ_BACK_AGAIN_SECONDS)
+            again = {k: m for k, m in unsure.items() if k not in published}
+            published |= await find_published(again, self.consumer_options)
         if unsure:
             log.warning("after a restart: %d output(s) were in flight, %d of them already on Kafka",
                         len(unsure), len(published))

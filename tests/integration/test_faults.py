@@ -117,8 +117,8 @@ async def test_the_read_back_finds_outputs_in_the_last_batch_whatever_end_offset
     broker, monkeypatch
 ):
     """Tansu reports the end offset of a partition written in multi-record batches too low (the start of
-    the last batch). A read-back that trusted it skipped a partition whose pending outputs were all in that
-    last batch, and sent them again after a crash. The read-back now reads on until the partition is quiet."""
+    the last batch). The read-back stops at the reported end, but a fetch returns whole batches, so the
+    outputs of the last batch are still found."""
     from aiokafka import AIOKafkaProducer
 
     from services.router import outputs
