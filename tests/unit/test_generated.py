@@ -9,7 +9,7 @@ import importlib.util
 
 import pytest
 
-from services.deployables import DEPLOYABLES
+from services.deployables import DEPLOYABLES, settings_class
 from services.ingest.channels import CHANNELS, secret_names
 from services.runtime.settings import REPO_ROOT
 from tools import generate
@@ -32,10 +32,7 @@ def test_every_channel_is_a_runnable_package_with_its_normaliser(channel):
 
 @pytest.mark.parametrize("channel", CHANNELS, ids=lambda c: c.name)
 def test_every_channel_reads_its_port_and_secrets_from_its_settings(channel):
-    settings = importlib.import_module(f"{channel.package}.settings")
-    [settings_class] = [v for k, v in vars(settings).items()
-                        if k.endswith("Settings") and getattr(v, "__module__", "") == settings.__name__]
-    fields = {name.upper(): field for name, field in settings_class.model_fields.items()}
+    fields = {name.upper(): field for name, field in settings_class(channel.package).model_fields.items()}
     assert fields[channel.port_variable].default == channel.http_port
     for extra in channel.extra_ports:
         assert fields[extra.variable].default == extra.default
