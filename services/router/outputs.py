@@ -120,40 +120,49 @@ class OutputLedger:
 
 
 async def find_published(pending: Mapping[str, Mark], consumer_options: dict[str, Any]) -> set[str]:
-    """Of these pending outputs, the ones that are on their destination topic (read back from Kafka)."""
+    """Of these pending outputs, the ones that are on their destination topic (read back from Kafka).
+
+    Raises when it cannot look everywhere (a topic without known partitions, a broker gone away): the
+    batch is then retried, because "not found" would send it again."""
     if not pending:
         return set()
+    since: dict[str, int] = {}
+    for mark in pending.values():
+        since[mark.topic] = min(since.get(mark.topic, mark.sent_after_ms), mark.sent_after_ms)
     consumer = AIOKafkaConsumer(group_id=None, enable_auto_commit=False, **consumer_options)
     await consumer.start()
     found: set[str] = set()
     try:
-        by_topic: dict[str, int] = {}
-        for mark in pending.values():
-            by_topic[mark.topic] = min(by_topic.get(mark.topic, mark.sent_after_ms), mark.sent_after_ms)
-        await consumer.topics()  # load the cluster's metadata: which partitions each topic has
-        for topic, since_ms in by_topic.items():
-            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-            starts = await consumer.offsets_for_times({tp: max(0, since_ms - LOOKBACK_MS) for tp in partitions})
-            ends = await consumer.end_offsets(partitions)
-            consumer.assign(partitions)
-            remaining = {}
-            for tp in partitions:
-                start = starts.get(tp)
-                if start is not None and start.offset < ends[tp]:
-                    consumer.seek(tp, start.offset)
-                    remaining[tp] = ends[tp]
-            # Until every partition was read to its end offset. An empty poll is not the end: the
-            # first fetch after a seek can take a while. A deadline guards against a broker gone away.
-            deadline = asyncio.get_running_loop().time() + READ_BACK_SECONDS
-            while remaining:
-                if asyncio.get_running_loop().time() > deadline:
-                    raise TimeoutError(f"could not read {topic} back to its end")
-                batch = await consumer.getmany(*remaining, timeout_ms=500)
-                for tp, records in batch.items():
-                    for record in records:
-                        found |= {key for key in _keys_in(topic, record.value) if key in pending}
-                        if record.offset + 1 >= remaining.get(tp, 0):
-                            remaining.pop(tp, None)
+        # Every topic's partitions before the first assign: once a consumer is assigned partitions it
+        # refreshes metadata for those topics only and forgets the others' partitions.
+        await consumer.topics()
+        partitions = []
+        for topic in since:
+            known = consumer.partitions_for_topic(topic)
+            if not known:
+                raise LookupError(f"no partitions known for {topic}: cannot read it back")
+            partitions += [TopicPartition(topic, p) for p in sorted(known)]
+        starts = await consumer.offsets_for_times({tp: max(0, since[tp.topic] - LOOKBACK_MS) for tp in partitions})
+        ends = await consumer.end_offsets(partitions)
+        consumer.assign(partitions)
+        remaining = {}
+        for tp in partitions:
+            start = starts.get(tp)
+            if start is not None and start.offset < ends[tp]:
+                consumer.seek(tp, start.offset)
+                remaining[tp] = ends[tp]
+        # Until every partition was read to its end offset. An empty poll is not the end: the first
+        # fetch after a seek can take a while. A deadline guards against a broker gone away.
+        deadline = asyncio.get_running_loop().time() + READ_BACK_SECONDS
+        while remaining:
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"could not read {sorted({tp.topic for tp in remaining})} back to the end")
+            batch = await consumer.getmany(*remaining, timeout_ms=500)
+            for tp, records in batch.items():
+                for record in records:
+                    found |= {key for key in _keys_in(tp.topic, record.value) if key in pending}
+                    if record.offset + 1 >= remaining.get(tp, 0):
+                        remaining.pop(tp, None)
     finally:
         await consumer.stop()
     return found

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections import Counter
 
+import pytest
 from kafka import KafkaProducer
 
 from services.contract import codec, topics
@@ -111,6 +112,37 @@ async def test_after_a_crash_the_router_finds_what_it_already_sent(broker):
                lost: Mark("pending", topics.routed_topic("afval"), sent_after)}
     found = await find_published(pending, {"bootstrap_servers": broker.address})
     assert found == {published.message.id}
+
+
+async def test_the_read_back_finds_outputs_on_every_destination_topic(broker):
+    """A crashed batch goes to many topics. A consumer that was assigned one topic's partitions forgets
+    the others' (its metadata narrows to what it is assigned), so all are looked up before reading."""
+    from aiokafka import AIOKafkaProducer
+
+    from services.router.outputs import Mark, find_published
+
+    sent_after = int(time.time() * 1000)
+    destinations = [topics.routed_topic("verkeer"), topics.TRIAGE, topics.routed_topic("burgerzaken"),
+                    topics.routed_topic("afval")]
+    producer = AIOKafkaProducer(bootstrap_servers=broker.address, acks="all")
+    await producer.start()
+    pending = {}
+    for topic in destinations:
+        routed = codec.RoutedMessage(message=codec.ContactMessage(id=str(uuid.uuid4())))
+        await producer.send_and_wait(topic, routed.SerializeToString(), key=b"conv")
+        pending[routed.message.id] = Mark("pending", topic, sent_after)
+    await producer.stop()
+    assert await find_published(pending, {"bootstrap_servers": broker.address}) == set(pending)
+
+
+async def test_the_read_back_refuses_to_call_an_output_lost_when_it_cannot_see_its_topic(broker):
+    """'Not found' means 'send it again': a topic the broker does not know is an error (the batch is
+    retried), not an empty answer."""
+    from services.router.outputs import Mark, find_published
+
+    pending = {"m-1": Mark("pending", "contact.routed.bestaat_niet", int(time.time() * 1000))}
+    with pytest.raises(LookupError, match="bestaat_niet"):
+        await find_published(pending, {"bootstrap_servers": broker.address})
 
 
 async def test_the_read_back_finds_outputs_in_the_last_batch_whatever_end_offset_the_broker_reports(
