@@ -53,4 +53,5 @@ def spike_alert(spike: Spike, window_seconds: int, now: float) -> codec.SpikeAle
         window_seconds=window_seconds,
         example_message_ids=spike.example_message_ids,
         detected_at=codec.timestamp_from_epoch(now),
+        category=spike.category,
     )

@@ -55,6 +55,7 @@ class Spike:
     p_value: float
     example_message_ids: tuple[str, ...]
     started_bucket: int
+    category: str = ""  # the category most of its messages were routed with; "" when mixed or unknown
 
     @property
     def alert_id(self) -> str:
@@ -79,13 +80,14 @@ class SpikeDetector:
         # there is no baseline to compare with and nothing is called a spike.
         self.first_bucket: int | None = None
         self._pruned_at: int | None = None
-        self._message_keys: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        # Per remembered message: its theme keys and its category.
+        self._message_keys: OrderedDict[str, tuple[tuple[str, ...], str]] = OrderedDict()
 
     def bucket_of(self, epoch_seconds: float) -> int:
         return int(epoch_seconds // self.settings.bucket_seconds)
 
     def observe(
-        self, department: str, message_id: str, text: str, at: float
+        self, department: str, message_id: str, text: str, at: float, category: str = ""
     ) -> tuple[list[Spike], list[tuple[str, str, int]]]:
         """Count one routed message. Returns the spikes it started and the (department, key, bucket)
         increments to persist."""
@@ -96,7 +98,7 @@ class SpikeDetector:
         for key, label in themes.items():
             self._labels.setdefault(key, label)
         keys = [ALL, *themes]
-        self._message_keys[message_id] = tuple(themes)
+        self._message_keys[message_id] = (tuple(themes), category)
         if len(self._message_keys) > _REMEMBERED_MESSAGES:
             self._message_keys.popitem(last=False)
         for key in keys:
@@ -172,12 +174,22 @@ class SpikeDetector:
         recent = tuple(self._series[(department, key)].recent)
         in_window = recent[-count:]  # the older ones may predate the burst
         theme = ALL if key == ALL else self.label(self._shared_phrase(key, in_window))
-        return Spike(department, key, theme, count, baseline, p_value, recent[-_EXAMPLES:], bucket)
+        return Spike(department, key, theme, count, baseline, p_value, recent[-_EXAMPLES:], bucket,
+                     self._main_category(in_window))
+
+    def _main_category(self, recent: tuple[str, ...]) -> str:
+        """The category at least half of these messages were routed with, else "" (a mixed burst)."""
+        categories = Counter(c for m in recent if (c := self._message_keys.get(m, ((), ""))[1]))
+        if categories:
+            category, seen = categories.most_common(1)[0]
+            if seen * 2 >= len(recent):
+                return category
+        return ""
 
     def _shared_phrase(self, key: str, recent: tuple[str, ...]) -> str:
         """The theme to name a burst by: the pair of words most of its recent messages share (a
         single rising word may be "naast"; "ondergrondse container" says what it is about)."""
-        pairs = Counter(k for m in recent for k in self._message_keys.get(m, ()) if " " in k)
+        pairs = Counter(k for m in recent for k in self._message_keys.get(m, ((), ""))[0] if " " in k)
         if pairs:
             phrase, seen = max(pairs.items(), key=lambda item: (item[1], len(item[0]), item[0]))
             if seen * 2 >= len(recent):

@@ -216,7 +216,8 @@ class KpiRecorder:
             self.ledger.message_routed(message.conversation_id, seen.department, seen.channel, message.id, received)
             if seen.method != "manual":  # a staff correction is the same message again
                 spikes, counted = self.detector.observe(
-                    seen.department, message.id, f"{message.subject}\n{message.text}", received
+                    seen.department, message.id, f"{message.subject}\n{message.text}", received,
+                    seen.category if seen.category in self.category_ids else "",
                 )
                 started += spikes
                 increments += counted

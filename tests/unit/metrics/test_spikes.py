@@ -29,7 +29,7 @@ STREETS = ["Dorpsstraat", "Kerkweg", "Molenstraat", "Stationsplein", "Julianalaa
 def corpus():
     with open(REPO_ROOT / "services/router/training/corpus.jsonl", encoding="utf-8") as handle:
         lines = [json.loads(line) for line in handle]
-    return [(r["label"], r["text"]) for r in lines if r["label"] != "none"]
+    return [(r["label"], r["text"], r["category"]) for r in lines if r["label"] != "none"]
 
 
 def ordinary_traffic(corpus, rng, days):
@@ -43,18 +43,18 @@ def ordinary_traffic(corpus, rng, days):
                 yield moment.timestamp(), *rng.choice(corpus)
 
 
-def burst(rng, count):
+def burst(rng, count, category="container_bijplaatsing"):
     day = START + timedelta(days=BURST_DAY, hours=9)
     for index in range(count):
         moment = day + timedelta(minutes=rng.randint(0, 6 * 60))
-        yield moment.timestamp(), "afval", rng.choice(BURST_TEXTS).format(street=rng.choice(STREETS))
+        yield moment.timestamp(), "afval", rng.choice(BURST_TEXTS).format(street=rng.choice(STREETS)), category
 
 
 def replay(messages):
     detector = SpikeDetector(SpikeSettings(ignore=frozenset({"gemeente", "goedemiddag"})))
     alerts = []
-    for index, (at, department, text) in enumerate(sorted(messages)):
-        started, _ = detector.observe(department, f"m{index}", text, at)
+    for index, (at, department, text, category) in enumerate(sorted(messages)):
+        started, _ = detector.observe(department, f"m{index}", text, at, category)
         alerts += [(at, spike) for spike in started]
         detector.expire(at)
     return alerts
@@ -79,8 +79,18 @@ def test_a_burst_about_bin_bags_is_found_once_on_its_day(corpus, seed):
     assert {"vuilniszakken", "container", "containers", "ondergrondse"} & set(spike.theme.split()), spike.theme
     assert spike.count >= 12 and spike.count >= 3 * spike.baseline
     assert len(spike.example_message_ids) == 5
+    assert spike.category == "container_bijplaatsing"
     burst_start = (START + timedelta(days=BURST_DAY, hours=9)).timestamp()
     assert all(burst_start <= at <= burst_start + 6 * 3600 for at, _ in alerts)
+
+
+def test_a_burst_of_mixed_categories_names_none(corpus):
+    """The alert names a category only when at least half of the burst's messages share it."""
+    rng = random.Random(4)
+    thirds = ["container_bijplaatsing", "afval_overig", "grofvuil"]
+    mixed = [(at, dep, text, thirds[i % 3]) for i, (at, dep, text, _) in enumerate(burst(rng, 30))]
+    themed = [spike for _, spike in replay(list(ordinary_traffic(corpus, rng, 14)) + mixed) if spike.key != ALL]
+    assert themed and all(spike.category == "" for spike in themed)
 
 
 def test_a_burst_in_the_first_day_of_history_is_not_called_a_spike():
