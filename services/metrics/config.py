@@ -34,6 +34,10 @@ class SpikeSettings:
     max_p_value: float = 1e-6
     baseline_floor: float = 1.0
     ignore: frozenset[str] = frozenset()
+    # At most this many (department, theme) series are counted, in memory and in Redis: a flood of new
+    # words cannot grow either without bound. Past it a new theme is not counted (the department's
+    # total still is).
+    max_series: int = 50_000
 
 
 @dataclass(frozen=True)

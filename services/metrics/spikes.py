@@ -24,7 +24,8 @@ from services.metrics.config import SpikeSettings
 ALL = "*"
 _STOP = frozenset(w.casefold() for w in get_stop_words("dutch") + get_stop_words("english"))
 _PLACEHOLDER = re.compile(r"\[[A-Z-]+\]")  # masked personal data: [BSN], [E-MAIL], ...
-_WORD = re.compile(r"[^\W\d_]{4,}")
+# Words, and what ends a sentence (after it a capital says nothing), and handles (@name).
+_TOKEN = re.compile(r"@?[^\W\d_]{4,}|[.!?:;\n]")
 _STEMMER = snowballstemmer.stemmer("dutch")
 _EXAMPLES = 5
 # Message ids kept per theme to tell whether two rising themes are one burst.
@@ -33,16 +34,37 @@ _RECENT = 20
 _REMEMBERED_MESSAGES = 5000
 
 
+def theme_words(text: str) -> list[list[str]]:
+    """Per sentence, the words a theme can be made of: not masked data, not names. A capitalised word
+    inside a sentence is a name (of a person, a street, a company) and a handle (@name) is one: neither
+    is a theme, so no name is counted or kept."""
+    sentences: list[list[str]] = [[]]
+    for token in _TOKEN.findall(_PLACEHOLDER.sub(" ", text)):
+        if len(token) == 1:
+            if sentences[-1]:
+                sentences.append([])
+            continue
+        proper_noun = token[0].isupper() and not token.isupper() and bool(sentences[-1])
+        if not proper_noun and not token.startswith("@"):
+            sentences[-1].append(token.casefold())
+        elif not sentences[-1]:
+            sentences[-1].append("")  # a sentence's first word was a name: the next is no sentence start
+    return [[w for w in sentence if w] for sentence in sentences]
+
+
 def themes_of(text: str, ignore: frozenset[str] = frozenset()) -> dict[str, str]:
-    """Theme key (stem, or two stems) → the words as written, for one message's text."""
-    words = [w.casefold() for w in _WORD.findall(_PLACEHOLDER.sub(" ", text))]
-    words = [w for w in words if w not in _STOP and w not in ignore]
-    stems = _STEMMER.stemWords(words)
-    themes = dict(zip(stems, words))
-    for (s1, w1), (s2, w2) in zip(zip(stems, words), zip(stems[1:], words[1:])):
-        if s1 != s2:
-            themes.setdefault(f"{s1} {s2}", f"{w1} {w2}")
-    return themes
+    """Theme key (stem, or two stems within a sentence) → the words as written, for one message's text."""
+    themes: dict[str, str] = {}
+    pairs: dict[str, str] = {}
+    for sentence in theme_words(text):
+        words = [w for w in sentence if w not in _STOP and w not in ignore]
+        stems = _STEMMER.stemWords(words)
+        for stem, word in zip(stems, words):
+            themes.setdefault(stem, word)
+        for (s1, w1), (s2, w2) in zip(zip(stems, words), zip(stems[1:], words[1:])):
+            if s1 != s2:
+                pairs.setdefault(f"{s1} {s2}", f"{w1} {w2}")
+    return themes | {k: v for k, v in pairs.items() if k not in themes}
 
 
 @dataclass(frozen=True)
@@ -82,6 +104,8 @@ class SpikeDetector:
         self._pruned_at: int | None = None
         # Per remembered message: its theme keys and its category.
         self._message_keys: OrderedDict[str, tuple[tuple[str, ...], str]] = OrderedDict()
+        # Themes not counted because max_series was reached (for a metric).
+        self.untracked = 0
 
     def bucket_of(self, epoch_seconds: float) -> int:
         return int(epoch_seconds // self.settings.bucket_seconds)
@@ -95,8 +119,15 @@ class SpikeDetector:
         if self.first_bucket is None or bucket < self.first_bucket:
             self.first_bucket = bucket
         themes = themes_of(text, self.settings.ignore)
+        room = self.settings.max_series - len(self._series)
+        tracked = {}
         for key, label in themes.items():
-            self._labels.setdefault(key, label)
+            if (department, key) in self._series or room > 0:
+                room -= (department, key) not in self._series
+                tracked[key] = label
+                self._labels.setdefault(key, label)
+        self.untracked += len(themes) - len(tracked)
+        themes = tracked
         keys = [ALL, *themes]
         self._message_keys[message_id] = (tuple(themes), category)
         if len(self._message_keys) > _REMEMBERED_MESSAGES:
@@ -109,8 +140,12 @@ class SpikeDetector:
         return self._announce(started), [(department, key, bucket) for key in keys]
 
     def restore(self, department: str, key: str, label: str, bucket: int, count: int) -> None:
-        """Load a persisted count (at start-up)."""
-        self._labels.setdefault(key, label)
+        """Load a persisted count (at start-up), within max_series."""
+        if (department, key) not in self._series and len(self._series) >= self.settings.max_series:
+            self.untracked += 1
+            return
+        if label != key:
+            self._labels.setdefault(key, label)
         series = self._series.setdefault((department, key), _Series())
         series.buckets[bucket] = series.buckets.get(bucket, 0) + count
         if self.first_bucket is None or bucket < self.first_bucket:
@@ -232,6 +267,9 @@ class SpikeDetector:
                     del series.buckets[old]
                 if not series.buckets:
                     del self._series[key]
+            # Labels only of themes still counted or ongoing: the words citizens wrote are not kept longer.
+            keep = {key for _, key in self._series} | {key for _, key in self.active} | {ALL}
+            self._labels = {key: label for key, label in self._labels.items() if key in keep}
             if self.first_bucket is not None and self.first_bucket < horizon:
                 self.first_bucket = horizon
         return ended

@@ -1,7 +1,8 @@
 """Where the metrics service keeps KPI state across restarts: Redis, written before offsets commit.
 
 The ledger (who is waiting) is stored as its current state per conversation, so writing it again is
-harmless; spike counts are stored as increments per time bucket, expiring when no baseline needs them.
+harmless; spike counts are stored as increments per time bucket, expiring when no baseline needs them,
+keyed by theme stems (never names: see spikes.theme_words), at most `max_series` of them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from services.metrics.spikes import Spike, SpikeDetector
 WAITING = "metrics:waiting"
 ANSWERED = "metrics:answered"
 SPIKE_BUCKET = "metrics:spikes:"  # + bucket number: hash "department\x1fkey" → count
-SPIKE_LABELS = "metrics:spike-labels"
+# Until 2026-11 the words behind each theme were kept here without expiry; deleted on load.
+LEGACY_SPIKE_LABELS = "metrics:spike-labels"
 SPIKES_ACTIVE = "metrics:spikes-active"
 _SEP = "\x1f"
 
@@ -53,7 +55,6 @@ class KpiStore:
             buckets = set()
             for (department, key, bucket), count in counted.items():
                 pipe.hincrby(f"{SPIKE_BUCKET}{bucket}", f"{department}{_SEP}{key}", count)
-                pipe.hsetnx(SPIKE_LABELS, key, detector.label(key))
                 buckets.add(bucket)
             for bucket in buckets:
                 pipe.expire(f"{SPIKE_BUCKET}{bucket}", ttl)
@@ -71,12 +72,13 @@ class KpiStore:
                 json.loads(waiting[conversation_id]) if conversation_id in waiting else None,
                 float(answered[conversation_id]) if conversation_id in answered else None,
             )
-        labels = {k.decode(): v.decode() for k, v in (await self.redis.hgetall(SPIKE_LABELS)).items()}
+        await self.redis.delete(LEGACY_SPIKE_LABELS)
         async for name in self.redis.scan_iter(match=f"{SPIKE_BUCKET}*", count=500):
             bucket = int(name.decode().removeprefix(SPIKE_BUCKET))
             for field, count in (await self.redis.hgetall(name)).items():
                 department, key = field.decode().split(_SEP, 1)
-                detector.restore(department, key, labels.get(key, key), bucket, int(count))
+                # The words as written are not stored: the stems name a theme until a message brings them.
+                detector.restore(department, key, key, bucket, int(count))
         for field, raw in (await self.redis.hgetall(SPIKES_ACTIVE)).items():
             department, key = field.decode().split(_SEP, 1)
             values = json.loads(raw)

@@ -12,6 +12,7 @@ from prometheus_client import Counter
 
 from services.contract import codec, topics
 from services.contract.handling import InvalidHandledEvent, complete_handled_event
+from services.router.decision.outgoing import protect
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = handling_pb2.DESCRIPTOR.services_by_name["HandlingService"].full_name
@@ -34,6 +35,7 @@ class HandlingServicer(handling_pb2_grpc.HandlingServiceServicer):
             event = complete_handled_event(request.event, self.departments, now)
         except InvalidHandledEvent as exc:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(exc))
+        protect(event)  # a handler id or note-like id could hold an e-mail address
         try:
             await self.publish(topics.HANDLED, event.conversation_id.encode(), event.SerializeToString())
         except Exception as exc:  # noqa: BLE001 - whatever Kafka raised, the caller must retry

@@ -57,3 +57,26 @@ async def test_ledger_and_spike_counts_survive_a_restart(redis_url):
     # An ongoing spike is not announced again after the restart.
     assert restarted_detector.observe("afval", "b99", "bladblazers herrie", at)[0] == []
     await redis.aclose()
+
+
+async def test_no_citizen_words_are_kept_without_expiry(redis_url):
+    """Spike counts expire with their baseline, and the old words-behind-themes hash is removed."""
+    config = load_kpi_config(DEFAULT_KPI_CONFIG_FILE, load_departments(DEFAULT_DEPARTMENTS_FILE))
+    redis = Redis.from_url(redis_url)
+    await redis.hset("metrics:spike-labels", mapping={"jans": "jansen", "bladblazer": "bladblazers"})
+    store = KpiStore(redis)
+    ledger, detector = fresh(config)
+    await store.load(ledger, detector)
+    at = datetime(2026, 11, 16, 10, 0, tzinfo=AMS).timestamp()
+    _, counted = detector.observe("afval", "m1", "Bladblazers in de straat van Jansen", at)
+    await store.save(ledger, detector, counted)
+    keys = [key.decode() async for key in redis.scan_iter(match="metrics:*")]
+    assert "metrics:spike-labels" not in keys
+    ttls = [await redis.ttl(key) for key in keys if key.startswith("metrics:spikes:")]
+    assert ttls and all(ttl > 0 for ttl in ttls)
+    stored = b""
+    for key in keys:
+        if key.startswith("metrics:spikes:"):
+            stored += b" ".join(await redis.hkeys(key))
+    assert b"bladblazer" in stored and b"jans" not in stored
+    await redis.aclose()

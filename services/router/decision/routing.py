@@ -8,6 +8,7 @@ data in the text before it goes to a department or triage topic. contact.inbound
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -15,9 +16,16 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from services.contract import codec, topics
 from services.contract.vocabulary import TRIAGE
-from services.router.decision.deciders import Decider, UrgencyRater, follow_conversation, message_text
+from services.router.decision.deciders import (
+    Decider,
+    UrgencyRater,
+    follow_conversation,
+    message_text,
+)
 from services.router.decision.language import detect_language
-from services.router.decision.privacy import mask_personal_data
+from services.router.decision.outgoing import protect
+
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 
 
 @dataclass(frozen=True)
@@ -66,22 +74,25 @@ def dead_letter(record: SourceRecord, stage: str, error: str, failed_at: Timesta
         error=error,
         failed_at=failed_at,
     )
+    protect(letter)
     return Outcome(topics.DEADLETTER, record.key or b"", letter.SerializeToString(), "deadletter", stage, "unknown")
 
 
 def prepare(message: codec.ContactMessage) -> codec.ContactMessage:
-    """The copy that leaves contact.inbound: personal data masked, language set."""
+    """The copy that leaves contact.inbound: every field protected by its policy (personal data masked,
+    services/router/decision/outgoing.py), language set. The decider sees what departments will see."""
     outgoing = codec.ContactMessage()
     outgoing.CopyFrom(message)
-    outgoing.text = mask_personal_data(message.text).text
-    outgoing.subject = mask_personal_data(message.subject).text
-    if not outgoing.language:
+    protect(outgoing)
+    if not _LANGUAGE_CODE.fullmatch(outgoing.language):  # only a code passes on: the field is "ours"
         outgoing.language = detect_language(outgoing.text)
     return outgoing
 
 
 def routed_outcome(message: codec.ContactMessage, decision: codec.RoutingDecision, now: Timestamp) -> Outcome:
+    """`message` as prepare() left it; the decision's reasons are protected here."""
     routed = codec.RoutedMessage(message=message, decision=decision, routed_at=now)
+    protect(routed.decision)
     if decision.triage or not decision.department:
         topic, destination = topics.TRIAGE, TRIAGE
     else:
@@ -164,14 +175,19 @@ def reroute(
         method=codec.RoutingMethod.ROUTING_METHOD_MANUAL,
         candidates=routed.decision.candidates,
         priority=routed.decision.priority,
-        reasons=[f"handmatig verplaatst van {previous} naar {department}{f' ({category})' if category else ''} "
-                 f"door {staff_id}"] + ([f"toelichting: {note}"] if note else []),
+        # Who moved it stays in the correction (webcare's audit trail), not on the department's topic.
+        reasons=[f"handmatig verplaatst van {previous} naar {department}{f' ({category})' if category else ''}"]
+        + ([f"toelichting: {note}"] if note else []),
     )
-    outcome = routed_outcome(routed.message, decision, now)
+    message = codec.ContactMessage()
+    message.CopyFrom(routed.message)
+    protect(message)  # kept before its fields were all protected, perhaps
+    outcome = routed_outcome(message, decision, now)
     correction = codec.Correction(
         message_id=routed.message.id, conversation_id=routed.message.conversation_id,
         channel=routed.message.channel, previous_destination=previous, department=department,
         staff_id=staff_id, note=note, text=routed.message.text, subject=routed.message.subject,
         corrected_at=now, previous_category=routed.decision.category, category=category,
     )
+    protect(correction)
     return outcome, correction

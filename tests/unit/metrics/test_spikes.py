@@ -119,3 +119,33 @@ def test_themes_are_stemmed_words_and_pairs_without_stop_words_or_masked_data():
     assert themes["vuilniszak"] == "vuilniszakken"
     assert "container" in themes and "naast container" in themes
     assert not {"de", "telefoon", "bel"} & set(themes)
+
+
+def test_names_and_handles_are_not_themes():
+    themes = themes_of("Weer vuilniszakken bij de container van Johan Verbeek aan de Kerkweg. Groet, Fatima @janjansen")
+    assert "vuilniszak" in themes and "container" in themes
+    words = {w for key in themes for w in key.split()}
+    assert not {"johan", "verbeek", "kerkweg", "fatima", "janjans", "janjansen"} & words
+    # A capital after a sentence ends is no name; a shouted word is no name either.
+    assert {"bladblazer", "herrie"} <= set(themes_of("Hallo. Bladblazers maken HERRIE"))
+
+
+def test_a_flood_of_new_words_is_counted_within_max_series():
+    detector = SpikeDetector(SpikeSettings(max_series=40))
+    at = START.timestamp()
+    rng = random.Random(3)
+    for index in range(500):
+        word = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(9))
+        _, counted = detector.observe("afval", f"m{index}", f"container {word} kapot", at + index)
+    assert len(detector._series) <= 40
+    assert detector.untracked > 0
+    assert detector.window_count("afval", ALL, detector.bucket_of(at + 499)) == 500  # the total still counts
+
+
+def test_the_words_behind_themes_are_forgotten_with_their_counts():
+    detector = SpikeDetector(SpikeSettings(baseline_days=1))
+    at = START.timestamp()
+    detector.observe("afval", "m0", "bladblazers herrie", at)
+    assert detector.label("bladblazer") == "bladblazers"
+    detector.expire(at + 3 * 86400)
+    assert detector.label("bladblazer") == "bladblazer" and detector._series == {}
