@@ -65,6 +65,9 @@ class Deliverer:
         published, duplicates = await self.deliver(normalised.messages)
         for kind, count in normalised.ignored.items():
             IGNORED.labels(self.channel, kind).inc(count)
+        if normalised.platform_errors:
+            log.warning("%s reported error code(s) %s instead of a message; acknowledged, nothing published",
+                        self.channel, sorted(set(normalised.platform_errors))[:10])
         PUBLISHED.labels(self.channel).inc(published)
         DUPLICATES.labels(self.channel).inc(duplicates)
         if self.threads is not None:

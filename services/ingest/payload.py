@@ -22,6 +22,16 @@ class Normalised:
     ignored: dict[str, int] = field(default_factory=dict)
     # channel message id -> conversation root id, remembered after delivery (tweets, e-mail).
     thread_links: dict[str, str] = field(default_factory=dict)
+    # Error codes the platform reported instead of a message (Meta's `errors` arrays), for the log.
+    platform_errors: list[int] = field(default_factory=list)
+
+    def platform_error(self, error: object) -> None:
+        """The platform says it could not deliver something: acknowledged (a refusal is retried for days),
+        counted as "platform_error", its numeric code logged; its texts are not kept."""
+        self.ignore("platform_error")
+        code = error.get("code") if isinstance(error, dict) else None
+        if isinstance(code, int) and not isinstance(code, bool):
+            self.platform_errors.append(code)
 
     def ignore(self, kind: str) -> None:
         kind = kind[:40]

@@ -30,7 +30,19 @@ CHANNEL = codec.Channel.CHANNEL_EMAIL
 _REPLY_PARSER = EmailReplyParser(languages=["nl", "en", "de", "fr"])
 # mail-parser-reply's Dutch pattern expects "Op <datum> schreef:"; Gmail and Apple Mail write the name
 # after "schreef" ("Op ma 24 nov. 2025 om 09:00 schreef Gemeente <contact@...>:"). Cut there first.
-_QUOTE_HEADER = re.compile(r"^[ \t]*(?:Op\s.{4,100}?\sschreef\s.{0,200}?:|On\s.{4,100}?\swrote:)[ \t]*$", re.M | re.S)
+# Apple Mail writes "Op 28 nov. 2026 om 10:12 heeft Gemeente <...> het volgende geschreven:".
+_QUOTE_HEADER = re.compile(
+    r"^[ \t>]*(?:Op\s.{4,100}?\s(?:schreef\s.{0,200}?|heeft\s.{0,200}?\shet volgende geschreven)"
+    r"|On\s.{4,100}?\swrote|Am\s.{4,100}?\sschrieb\s.{0,200}?|Le\s.{4,100}?\sa\s[ée]crit\s?)\s?:[ \t]*$",
+    re.M | re.S,
+)
+_QUOTED_LINE = re.compile(r"^[ \t]*>")
+_SIGNATURE_DELIMITER = re.compile(r"^-- ?$", re.M)
+# What phones and mail apps add below every message.
+_DEVICE_SIGN_OFF = re.compile(
+    r"^[ \t]*(?:(?:Verstuurd|Verzonden) (?:vanaf|met|via) |Sent from |Get Outlook for |Download Outlook voor ).{0,60}$",
+    re.M | re.I,
+)
 
 
 def parse_email(raw: bytes) -> EmailMessage:
@@ -70,7 +82,20 @@ def _body_text(message: EmailMessage) -> str:
 
 
 def strip_quotes_and_signature(text: str) -> str:
-    """The new part of a reply: earlier quoted mail and the sign-off removed (the whole text if unsure)."""
+    """What the citizen wrote: earlier quoted mail and the signature removed (the whole text if unsure).
+
+    With "> " quoting every unquoted line is the citizen's, wherever it stands: above the quote
+    (top-posting), below it (bottom-posting, as Thunderbird and mailing lists do) or between its parts
+    (inline answers). Without it (Outlook, some webmail) the reply is what stands above the quote
+    header, and mail-parser-reply finds the rest."""
+    if any(_QUOTED_LINE.match(line) for line in text.splitlines()):
+        own = "\n".join(line for line in text.splitlines() if not _QUOTED_LINE.match(line))
+        own = _DEVICE_SIGN_OFF.sub("", _QUOTE_HEADER.sub("", own))
+        delimiter = _SIGNATURE_DELIMITER.search(own)
+        if delimiter:
+            own = own[: delimiter.start()]
+        own = re.sub(r"\n{3,}", "\n\n", own).strip()
+        return own or text.strip()
     header = _QUOTE_HEADER.search(text)
     if header and text[: header.start()].strip():
         text = text[: header.start()]
@@ -130,6 +155,11 @@ def email_to_contact(
                 size_bytes=len(payload),
             )
         )
+    subject = single_line(str(message.get("Subject", "")))[:500]
+    # Nothing to read: no text, no attachment, and no subject of its own (a reply's subject is ours).
+    if not text.strip() and not attachments and (not subject.strip() or parents or references):
+        result.ignore("empty")
+        return result
     contact = codec.ContactMessage(
         id=codec.message_id(CHANNEL, own_id),
         channel=CHANNEL,
@@ -138,7 +168,7 @@ def email_to_contact(
         received_at=codec.timestamp(received_at),
         author_id=pseudonymizer.pseudonym("email", sender.addr_spec.lower()),
         display_name=single_line(str(sender.display_name or ""))[:200],
-        subject=single_line(str(message.get("Subject", "")))[:500],
+        subject=subject,
         text=text[:MAX_TEXT_CHARS],
         attachments=attachments,
         in_reply_to=parents[0] if parents else "",

@@ -107,6 +107,10 @@ def twitter_webhook_to_contacts(
             if media
             else []
         )
+        body = text(data.get("text"), f"{where}.message_create.message_data.text", required=False)
+        if not body.strip() and not attachments:
+            result.ignore("empty")  # nothing to read: acknowledged, counted, not a contact
+            continue
         message = codec.ContactMessage(
             id=codec.message_id(CHANNEL, dm_id),
             channel=CHANNEL,
@@ -118,7 +122,7 @@ def twitter_webhook_to_contacts(
             ),
             author_id=pseudonymizer.pseudonym("twitter-user", sender),
             display_name=str(opt_obj(users.get(sender)).get("name") or ""),
-            text=text(data.get("text"), f"{where}.message_create.message_data.text", required=False)[:MAX_TEXT_CHARS],
+            text=body[:MAX_TEXT_CHARS],
             attachments=attachments,
             metadata={"type": "direct_message"},
         )

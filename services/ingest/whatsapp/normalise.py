@@ -2,6 +2,8 @@
 
 Format: entry[].changes[] with field "messages"; value.messages[] carries citizen messages,
 value.statuses[] delivery receipts of our own messages (acknowledged and counted, not published).
+Errors (value.errors[], or a message with errors[] instead of its content, e.g. code 131000 or 131051)
+are acknowledged and counted, never published: Meta retries what it is refused, for days.
 """
 
 from __future__ import annotations
@@ -86,12 +88,18 @@ def whatsapp_webhook_to_contacts(
             profile = opt_obj(contact.get("profile"))
             if contact.get("wa_id") and isinstance(profile.get("name"), str):
                 names[str(contact["wa_id"])] = profile["name"]
+        for error in lst(value.get("errors"), f"{where}.errors"):
+            result.platform_error(error)
         for status in lst(value.get("statuses"), f"{where}.statuses"):
             status = obj(status, f"{where}.statuses[]")
             result.ignore(f"status_{status.get('status', 'unknown')}")
         for m_index, message in enumerate(lst(value.get("messages"), f"{where}.messages")):
             m_where = f"{where}.messages[{m_index}]"
             message = obj(message, m_where)
+            if message.get("errors"):
+                for error in lst(message.get("errors"), f"{m_where}.errors"):
+                    result.platform_error(error)
+                continue
             sender = text(message.get("from"), f"{m_where}.from")
             wamid = text(message.get("id"), f"{m_where}.id")
             sent_at = codec.timestamp_from_epoch(epoch(message.get("timestamp"), f"{m_where}.timestamp"))

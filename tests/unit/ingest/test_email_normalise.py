@@ -90,3 +90,29 @@ def test_a_sender_name_with_an_encoded_line_break_is_refused_as_unreadable():
            b"To: contact@gemeente.example\r\nSubject: hoi\r\nMessage-ID: <inject-2@example.org>\r\n\r\nTekst\r\n")
     with pytest.raises(PayloadError):
         email_to_contact(parse_email(raw), NOW, PSEUDO, {})
+
+
+@pytest.mark.parametrize(
+    ("name", "written", "quoted"),
+    [
+        # Thunderbird's default: the quote first, the answer below it, then the signature.
+        ("bottom_posted_thunderbird.eml", "Het is de ondergrondse container op de hoek van de Dorpsstraat",
+         "Om welke container gaat het precies"),
+        # mutt and mailing-list habit: answers between the quoted questions.
+        ("inline_reply.eml", "Het kenteken is GH-123-B.\n\nJa, sinds maart.", "Wat is het kenteken"),
+        # Apple Mail on an iPhone: answer on top, device sign-off, quoted header with "het volgende geschreven".
+        ("top_posted_apple_mail.eml", "Dinsdag om 10 uur past mij goed, tot dan.", "woensdag om 14 uur"),
+        ("reply_with_attachment.eml", "Dank u, dinsdag komt goed uit.", "Wij plannen een nieuwe afspraak"),
+    ],
+)
+def test_a_reply_keeps_what_the_citizen_wrote_and_drops_what_they_quoted(name, written, quoted):
+    [message] = normalise(name).messages
+    assert written in message.text
+    assert quoted not in message.text
+    assert "schreef" not in message.text and "wrote:" not in message.text and "geschreven" not in message.text
+    assert "Verstuurd vanaf" not in message.text and "Anna de Vries" not in message.text
+
+
+def test_an_empty_reply_is_counted_not_published():
+    result = normalise("empty_reply.eml")
+    assert result.messages == [] and result.ignored == {"empty": 1}

@@ -96,3 +96,8 @@ def test_other_event_types_are_counted():
 def test_malformed_bodies_say_why(payload, reason):
     with pytest.raises(PayloadError, match=reason):
         twitter_webhook_to_contacts(payload, NOW, PSEUDO, {})
+
+
+def test_an_empty_direct_message_is_counted_not_published():
+    result = twitter_webhook_to_contacts(load("empty_direct_message.json"), NOW, PSEUDO, {})
+    assert result.messages == [] and result.ignored == {"empty": 1}

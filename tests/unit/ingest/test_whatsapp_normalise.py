@@ -82,7 +82,9 @@ def test_statuses_are_counted_not_published():
 
 
 def test_unsupported_types_are_counted_not_published():
-    result = normalise("unsupported.json")
+    payload = json.loads((FIXTURES / "unsupported.json").read_text())
+    del payload["entry"][0]["changes"][0]["value"]["messages"][0]["errors"]  # a type we do not read, no error
+    result = whatsapp_webhook_to_contacts(payload, NOW, PSEUDO)
     assert result.messages == []
     assert result.ignored == {"type_unsupported": 1}
 
@@ -115,3 +117,13 @@ def test_bad_timestamp_is_malformed():
     payload["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = "gisteren"
     with pytest.raises(PayloadError, match="epoch timestamp"):
         whatsapp_webhook_to_contacts(payload, NOW, PSEUDO)
+
+
+@pytest.mark.parametrize("name", ["interactive_error.json", "system_error.json", "unsupported.json"])
+def test_a_webhook_with_errors_is_acknowledged_and_counted_not_refused(name):
+    """Meta reports errors (131000 "Something went wrong", 131051 unsupported type) in `errors` arrays, on
+    a message or on the whole change. Refusing them (400) makes Meta retry for days; nothing is published."""
+    result = normalise(name)
+    assert result.messages == []
+    assert result.ignored == {"platform_error": 1}
+    assert result.platform_errors in ([131000], [131051])
