@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import smtplib
+import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from email.message import EmailMessage
@@ -80,6 +82,16 @@ def test_instagram_comment_is_routed(stack, broker):
     decision = routed(broker, codec.Channel.CHANNEL_INSTAGRAM, comment_id).decision
     # "het fietspad ligt vol glas": litter on the path, which the taxonomy puts under veeg- en zwerfvuil.
     assert (decision.department, decision.category) == ("openbare_ruimte", "veegzwerfvuil")
+
+
+def test_the_twitter_crc_endpoint_refuses_to_sign_a_body(stack):
+    urls, _, _ = stack
+    body = json.dumps(json.loads((FIXTURES / "twitter" / "tweet_mention.json").read_text()), separators=(",", ":"))
+    url = urls["twitter"] + "/webhooks/twitter?" + urllib.parse.urlencode({"crc_token": body})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url, timeout=5)
+    assert refused.value.code == 400
+    assert "response_token" not in refused.value.read().decode()
 
 
 def test_twitter_crc_and_a_reply_chain_across_deliveries(stack, broker):

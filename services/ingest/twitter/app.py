@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from aiohttp import web
@@ -21,7 +22,19 @@ PATH = CHANNEL.webhook_path
 SIGNATURE_HEADER = CHANNEL.signature_header
 
 
+# X's CRC tokens are short base64-like strings. The CRC answer is the same HMAC as a POST's signature, so a
+# token that could be a body would make us sign a forged webhook: accept only an alphabet no JSON body
+# (which starts with "{") can be written in.
+CRC_TOKEN = re.compile(r"[A-Za-z0-9+/=_-]{1,255}")
+
+
+class BadCrcToken(ValueError):
+    pass
+
+
 def crc_response(consumer_secret: bytes, crc_token: str) -> dict[str, str]:
+    if not CRC_TOKEN.fullmatch(crc_token):
+        raise BadCrcToken("crc_token must be 1 to 255 characters of A-Z, a-z, 0-9, + / = _ -")
     return {"response_token": base64_signature(consumer_secret, crc_token.encode("utf-8"))}
 
 
@@ -41,10 +54,10 @@ def add_twitter_routes(
     secret = settings.twitter_consumer_secret.get_secret_value().encode()
 
     async def answer_crc(request: web.Request) -> web.Response:
-        token = request.query.get("crc_token", "")
-        if not token or len(token) > 512:
-            return web.json_response({"error": "crc_token query parameter is required"}, status=400)
-        return web.json_response(crc_response(secret, token))
+        try:
+            return web.json_response(crc_response(secret, request.query.get("crc_token", "")))
+        except BadCrcToken as exc:
+            return web.json_response({"error": str(exc)}, status=400)
 
     def check_signature(body: bytes, request: web.Request) -> SignatureCheck:
         return check_base64_signature(secret, body, request.headers.get(SIGNATURE_HEADER))

@@ -11,7 +11,7 @@ import pytest
 from services.ingest.payload import PayloadError
 from services.ingest.pseudonym import Pseudonymizer
 from services.ingest.signatures import SignatureCheck, base64_signature, check_base64_signature
-from services.ingest.twitter.app import crc_response
+from services.ingest.twitter.app import BadCrcToken, crc_response
 from services.ingest.twitter.normalise import tweet_parents, twitter_webhook_to_contacts
 from tests.paths import FIXTURES
 
@@ -101,3 +101,20 @@ def test_malformed_bodies_say_why(payload, reason):
 def test_an_empty_direct_message_is_counted_not_published():
     result = twitter_webhook_to_contacts(load("empty_direct_message.json"), NOW, PSEUDO, {})
     assert result.messages == [] and result.ignored == {"empty": 1}
+
+
+@pytest.mark.parametrize(
+    "token",
+    ['{"tweet_create_events":[]}', "", "a" * 256, "abc def", "abc\n", "tök"],
+)
+def test_the_crc_answer_cannot_sign_a_body(token):
+    """The CRC answer is HMAC(secret, token), the same as a POST's signature: a token that could be a body
+    would let anyone get a forged webhook signed."""
+    with pytest.raises(BadCrcToken):
+        crc_response(b"consumer", token)
+
+
+def test_a_forged_body_cannot_get_its_signature_from_the_crc_endpoint():
+    body = json.dumps(load("tweet_mention.json"), separators=(",", ":"))
+    with pytest.raises(BadCrcToken):
+        crc_response(b"consumer", body)
