@@ -5,6 +5,8 @@ ContactMessages. Everything here answers the same way on every channel:
 
   400 malformed body (with a reason)     401 signature missing     403 signature wrong
   408 body not sent in time (slow client) 413 body too large      503 Kafka did not acknowledge (retry)
+  415 a Content-Encoding other than identity (refused before reading: no platform compresses webhooks,
+      and inflating an unsigned gzip bomb before the signature check costs memory and time)
   200 only after Kafka has every message (acks=all), or when all of them were delivered before.
   202 a signed body the normaliser could not handle (a bug, not the sender's fault): it is kept on
       contact.deadletter with the reason, to be replayed once fixed, instead of being retried forever.
@@ -38,6 +40,8 @@ from services.runtime.logs import configure_logging
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = web.AppKey("max_body_bytes", int)
+# aiohttp inflates gzip/deflate bodies while it receives them unless told not to: we never want that.
+SERVER_OPTIONS = {"auto_decompress": False}
 READ_TIMEOUT = web.AppKey("read_timeout_seconds", float)
 
 
@@ -58,6 +62,9 @@ def webhook_handler(
 
     async def handle_webhook(request: web.Request) -> web.Response:
         started = asyncio.get_running_loop().time()
+        if request.headers.get("Content-Encoding", "identity").strip().lower() not in ("", "identity"):
+            REQUESTS.labels(channel, "unsupported_encoding").inc()
+            return error_response(415, "Content-Encoding must be identity: webhooks are not compressed")
         try:
             body = await asyncio.wait_for(request.read(), timeout=request.app[READ_TIMEOUT])
         except web.HTTPRequestEntityTooLarge:
@@ -199,7 +206,7 @@ async def run_beside_probes(
 ) -> None:
     """For ingestors that are not HTTP (SMTP, gRPC): serve the probe app, start the real server, and on
     SIGINT/SIGTERM stop the real server first (it drains in-flight work), then the probes and Kafka."""
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, **SERVER_OPTIONS)
     await runner.setup()
     await web.TCPSite(runner, settings.http_host, settings.http_port).start()
     await start()
@@ -214,4 +221,5 @@ async def run_beside_probes(
 def serve(app: web.Application, settings: IngestorSettings) -> None:
     """Run until SIGINT/SIGTERM; aiohttp then finishes in-flight requests before closing."""
     configure_logging(settings.log_level)
-    web.run_app(app, host=settings.http_host, port=settings.http_port, print=None, shutdown_timeout=10)
+    web.run_app(app, host=settings.http_host, port=settings.http_port, print=None, shutdown_timeout=10,
+                **SERVER_OPTIONS)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.contract import codec, topics
 from services.ingest.delivery import Deliverer
-from services.ingest.http import create_ingest_app, webhook_handler
+from services.ingest.http import SERVER_OPTIONS, create_ingest_app, webhook_handler
 from services.ingest.payload import parse_json_object
 from services.ingest.signatures import SignatureCheck, hex_signature
 from tests.unit.ingest.test_ingest_http import FakePublisher, signed
@@ -39,7 +40,9 @@ async def shell():
     deliverer = Deliverer("test", publisher, None, 1.0)
     app.router.add_post("/hook", webhook_handler(deliverer, check, lambda body, request: parse_json_object(body)))
     app.router.add_post("/buggy", webhook_handler(deliverer, check, crashing_normaliser))
-    async with TestClient(TestServer(app)) as client:
+    server = TestServer(app)
+    await server.start_server(**SERVER_OPTIONS)  # as served in production (TestServer() drops options)
+    async with TestClient(server) as client:
         yield client, publisher
 
 
@@ -116,3 +119,22 @@ async def test_whatsapp_fixture_still_accepted_by_the_real_shell():
     # Guard that the fixture helper used above is the real signing scheme.
     body, headers = signed("text.json")
     assert headers["X-Hub-Signature-256"] == hex_signature(SECRET, body)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "GZIP", "identity, gzip"])
+async def test_a_compressed_body_is_refused_415_before_it_is_read(shell, encoding):
+    """A 64 MiB gzip bomb in 64 KiB: refused on its header, never inflated, whatever the signature says."""
+    client, publisher = shell
+    bomb = gzip.compress(b"0" * (64 << 20), compresslevel=9)
+    headers = {**sign(bomb), "Content-Encoding": encoding}
+    before = await outcome_count(client, "unsupported_encoding")
+    response = await client.post("/hook", data=bomb, headers=headers)
+    assert response.status == 415
+    assert "Content-Encoding" in (await response.json())["error"]
+    assert publisher.records == [] and await outcome_count(client, "unsupported_encoding") == before + 1
+
+
+async def test_identity_encoding_passes_on_to_the_signature_check(shell):
+    client, _ = shell
+    response = await client.post("/hook", data=b'{"a": 1}', headers={"Content-Encoding": "identity"})
+    assert response.status == 401
