@@ -123,8 +123,8 @@ def overview() -> dict:
         series("Urgente berichten (per uur)",
                [('sum by (department) (rate(contact_messages_by_priority_total{priority="urgent"}[1h])) * 3600',
                  "{{department}}")]),
-        table("Lopende pieken (onderwerp, berichten in 24 uur)", "max by (department, theme) (contact_spike_messages)",
-              "Ook als bericht op contact.alerts, met voorbeeldberichten."),
+        table("Lopende pieken (categorie, berichten in 24 uur)", "max by (department, category) (contact_spike_messages)",
+              "Het onderwerp en voorbeeldberichten staan in de melding op contact.alerts."),
     ])
 
 
@@ -156,7 +156,7 @@ def department() -> dict:
         panel("bargauge", "Per categorie (24 uur)",
               [(f"sum by (category) (increase(contact_messages_by_category_total{{{d}}}[{DAY}]))", "{{category}}")],
               orientation="horizontal"),
-        table("Lopende pieken", f"max by (theme) (contact_spike_messages{{{d}}})"),
+        table("Lopende pieken", f"max by (category) (contact_spike_messages{{{d}}})"),
     ], [department_variable()])
 
 

@@ -30,22 +30,36 @@ SpikeAlert = alerts_pb2.SpikeAlert
 _MESSAGE_NAMESPACE = uuid.UUID("6f1c3a52-8d0e-4b7a-9c1e-2a4d5e6f7a8b")
 
 
+def _enum_label(enum, value: int, prefix: str) -> str:  # noqa: ANN001 - a protobuf enum wrapper
+    """The enum value's name without its prefix, lower case; "unknown" for a number the enum does not
+    have (proto3 keeps unknown numbers): labels and log fields stay within the enum's closed set."""
+    try:
+        return enum.Name(value).removeprefix(prefix).lower()
+    except ValueError:
+        return "unknown"
+
+
 def channel_label(channel: int) -> str:
     """CHANNEL_WHATSAPP -> 'whatsapp': the label used in metrics and logs."""
-    return pb.Channel.Name(channel).removeprefix("CHANNEL_").lower()
+    return _enum_label(pb.Channel, channel, "CHANNEL_")
+
+
+def channel_labels() -> list[str]:
+    """Every channel's label (the enum's values other than UNSPECIFIED)."""
+    return [channel_label(number) for number in pb.Channel.values() if number != pb.CHANNEL_UNSPECIFIED]
 
 
 def method_label(method: int) -> str:
-    return pb.RoutingMethod.Name(method).removeprefix("ROUTING_METHOD_").lower()
+    return _enum_label(pb.RoutingMethod, method, "ROUTING_METHOD_")
 
 
 def priority_label(priority: int) -> str:
-    return pb.Priority.Name(priority).removeprefix("PRIORITY_").lower()
+    return _enum_label(pb.Priority, priority, "PRIORITY_")
 
 
 def action_label(action: int) -> str:
     """HANDLED_ACTION_FIRST_REPLY -> 'first_reply'."""
-    return handling_pb2.HandledAction.Name(action).removeprefix("HANDLED_ACTION_").lower()
+    return _enum_label(handling_pb2.HandledAction, action, "HANDLED_ACTION_")
 
 
 def message_id(channel: int, channel_message_id: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from services.contract import codec
 from services.contract.vocabulary import TRIAGE
-from services.metrics.spikes import Spike
+from services.metrics.spikes import ALL, Spike
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,12 @@ class RoutedObservation:
     ingest_to_routed_seconds: float
 
 
+def dead_letter_stage_label(stage: str) -> str:
+    """The stages that dead-letter (router.decode, router.decide, <channel>.normalise); else "other"."""
+    known = {"router.decode", "router.decide"} | {f"{name}.normalise" for name in codec.channel_labels()}
+    return stage if stage in known else ("unknown" if not stage else "other")
+
+
 def category_label(category: str, known: Collection[str]) -> str:
     """A closed set of label values: the taxonomy's ids, "none" and "other" (a model newer than the config)."""
     if not category:
@@ -29,11 +35,18 @@ def category_label(category: str, known: Collection[str]) -> str:
     return category if category in known else "other"
 
 
-def observe_routed(routed: codec.RoutedMessage, known_categories: Collection[str] = ()) -> RoutedObservation:
+def observe_routed(
+    routed: codec.RoutedMessage, known_categories: Collection[str] = (), known_departments: Collection[str] = ()
+) -> RoutedObservation:
+    """Label values from closed sets: a department or category not in the configuration (a record written
+    by something else than the router) is "unknown" or "other", never a new series."""
     decision = routed.decision
+    department = TRIAGE if decision.triage or not decision.department else decision.department
+    if known_departments and department != TRIAGE and department not in known_departments:
+        department = "unknown"
     latency = codec.epoch_seconds(routed.routed_at) - codec.epoch_seconds(routed.message.received_at)
     return RoutedObservation(
-        department=TRIAGE if decision.triage or not decision.department else decision.department,
+        department=department,
         channel=codec.channel_label(routed.message.channel),
         method=codec.method_label(decision.method),
         priority=codec.priority_label(decision.priority),
@@ -41,6 +54,13 @@ def observe_routed(routed: codec.RoutedMessage, known_categories: Collection[str
         # Clocks of two hosts: a small negative difference is skew, not time travel.
         ingest_to_routed_seconds=max(0.0, latency),
     )
+
+
+def spike_category_label(spike: Spike) -> str:
+    """The spike gauges' category label: "*" for a whole department, the dominant category, or "mixed"."""
+    if spike.key == ALL:
+        return ALL
+    return spike.category or "mixed"
 
 
 def spike_alert(spike: Spike, window_seconds: int, now: float) -> codec.SpikeAlert:

@@ -17,11 +17,11 @@ from redis.exceptions import RedisError
 from services.contract import codec, topics
 from services.contract.departments import load_routing_config
 from services.metrics.config import TRIAGE, load_kpi_config
-from services.metrics.kpi import observe_routed, spike_alert
+from services.metrics.kpi import dead_letter_stage_label, observe_routed, spike_alert, spike_category_label
 from services.metrics.ledger import ConversationLedger
 from services.metrics.office_hours import epoch_to_datetime
 from services.metrics.settings import MetricsSettings
-from services.metrics.spikes import SpikeDetector
+from services.metrics.spikes import Spike, SpikeDetector
 from services.metrics.store import KpiStore
 from services.runtime.stream import create_stream_app
 
@@ -99,14 +99,16 @@ BACKLOG_AT_RISK = Gauge(
 BACKLOG_OVER_SLA = Gauge(
     "contact_backlog_over_sla_conversations", "Waiting conversations past their SLA.", ["department"]
 )
+# By category, not by theme: a theme is citizens' words, which never become a label (the SpikeAlert on
+# contact.alerts carries it). "*": the whole department; "mixed": a theme without a dominant category.
 SPIKE_ACTIVE = Gauge(
     "contact_spike_messages",
-    "Messages in the window of an ongoing spike, by department and theme ('*': the whole department).",
-    ["department", "theme"],
+    "Messages in the window of ongoing spikes, the largest per department and category.",
+    ["department", "category"],
 )
 SPIKE_BASELINE = Gauge(
-    "contact_spike_baseline_messages", "The usual count per window of an ongoing spike's theme.",
-    ["department", "theme"],
+    "contact_spike_baseline_messages", "The usual count per window of the largest ongoing spike per label pair.",
+    ["department", "category"],
 )
 OFFICE_OPEN = Gauge(
     "contact_office_open", "1 while the gemeente is open (office hours, holidays: kpi.yaml), else 0."
@@ -165,9 +167,21 @@ class KpiRecorder:
         await self.until_redis_answers("loading KPI state", lambda: self.store.load(self.ledger, self.detector))
         log.info("KPI state loaded: %d conversations waiting, %d spikes ongoing", len(self.ledger.waiting),
                  len(self.detector.active))
-        for (department, _key), spike in self.detector.active.items():
-            SPIKE_ACTIVE.labels(department, spike.theme).set(spike.count)
+        self.show_spikes()
         self.loaded.set()
+
+    def show_spikes(self) -> None:
+        """The spike gauges from the ongoing spikes: the largest per (department, category)."""
+        largest: dict[tuple[str, str], Spike] = {}
+        for spike in self.detector.active.values():
+            labels = (spike.department, spike_category_label(spike))
+            if labels not in largest or spike.count > largest[labels].count:
+                largest[labels] = spike
+        SPIKE_ACTIVE.clear()
+        SPIKE_BASELINE.clear()
+        for labels, spike in largest.items():
+            SPIKE_ACTIVE.labels(*labels).set(spike.count)
+            SPIKE_BASELINE.labels(*labels).set(spike.baseline)
 
     async def follow(self, what: str, stream: faust.StreamT, batch) -> None:  # noqa: ANN001 - an async callable
         """Batches of a stream once the state is loaded; take_events acks a batch even when the body
@@ -203,7 +217,7 @@ class KpiRecorder:
             except codec.UndecodableRecord:
                 UNREADABLE.labels(event.message.topic).inc()
                 continue
-            seen = observe_routed(routed, self.category_ids)
+            seen = observe_routed(routed, self.category_ids, self.department_ids)
             if seen.department == TRIAGE:
                 TRIAGED.labels(seen.channel).inc()
             else:
@@ -226,11 +240,11 @@ class KpiRecorder:
             alert = spike_alert(spike, self.detector.settings.window_seconds, time.time())
             await (await self.send(topics.ALERTS, spike.department.encode(), alert.SerializeToString()))
             SPIKE_ALERTS.labels(spike.department).inc()
-            SPIKE_ACTIVE.labels(spike.department, spike.theme).set(spike.count)
-            SPIKE_BASELINE.labels(spike.department, spike.theme).set(spike.baseline)
             # The theme stays out of the log: it is citizens' words.
             log.info("spike in %s: %d messages in the window, usually %.1f (alert %s)",
                      spike.department, spike.count, spike.baseline, alert.alert_id)
+        if started:
+            self.show_spikes()
 
     async def count_handled(self, events: list) -> None:
         for event in events:
@@ -269,7 +283,7 @@ class KpiRecorder:
         except Exception:  # noqa: BLE001 - protobuf raises DecodeError; count and go on
             UNREADABLE.labels(topics.DEADLETTER).inc()
             return
-        DEAD_LETTERS.labels(letter.stage or "unknown").inc()
+        DEAD_LETTERS.labels(dead_letter_stage_label(letter.stage)).inc()
 
     async def refresh_gauges(self) -> None:
         if not self.loaded.is_set():
@@ -282,12 +296,8 @@ class KpiRecorder:
             BACKLOG_OLDEST_OFFICE.labels(department).set(backlog.oldest_office_seconds)
             BACKLOG_AT_RISK.labels(department).set(backlog.at_risk)
             BACKLOG_OVER_SLA.labels(department).set(backlog.over_sla)
-        for spike in self.detector.expire(now):
-            for gauge in (SPIKE_ACTIVE, SPIKE_BASELINE):
-                try:
-                    gauge.remove(spike.department, spike.theme)
-                except KeyError:
-                    pass
+        if self.detector.expire(now):
+            self.show_spikes()
         self.ledger.forget_answers_before(now - self.answered_memory_seconds)
         await self.save([])
 
