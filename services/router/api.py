@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
@@ -13,11 +14,11 @@ from grpc_reflection.v1alpha import reflection
 from prometheus_client import Counter
 
 from services.contract import codec, topics
-from services.contract.vocabulary import MAX_TEXT_CHARS
 from services.router.decision.routing import RoutingContext, decide_text, reroute
 from services.router.handling_api import SERVICE_NAME as HANDLING_SERVICE_NAME
 from services.router.handling_api import HandlingServicer
 from services.router.memory import ConversationMemory, RoutedStore
+from services.runtime.grpc_server import create_server
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = routing_pb2.DESCRIPTOR.services_by_name["RoutingService"].full_name
@@ -25,6 +26,8 @@ REROUTES = Counter(
     "contact_router_reroutes_total", "Messages moved by staff, by previous destination and new department.",
     ["previous", "department"],
 )
+# Classify calls decided at the same time (each in a thread of its own); more wait their turn.
+CLASSIFY_THREADS = 2
 # (topic, key, value) → waits until Kafka acknowledged.
 Publish = Callable[[str, bytes, bytes], Awaitable[None]]
 
@@ -46,13 +49,15 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
         self.store = store
         self.memory = memory
         self.publish = publish
+        self.classify_slots = asyncio.Semaphore(CLASSIFY_THREADS)
 
     async def Classify(self, request, context):  # noqa: N802, ANN001, ANN201 - gRPC's names
         if not request.text.strip():
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "text is required")
-        if len(request.text) > MAX_TEXT_CHARS:
-            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"text is longer than {MAX_TEXT_CHARS} characters")
-        routed = decide_text(self.context, request.text, request.subject, request.channel)
+        # Lengths were checked by the server's RequestGuard. The decision runs in a worker thread, at most
+        # CLASSIFY_THREADS at a time, so staff calls do not hold the event loop that routes citizens' messages.
+        async with self.classify_slots:
+            routed = await asyncio.to_thread(decide_text, self.context, request.text, request.subject, request.channel)
         decision = routed.decision
         return routing_pb2.ClassifyResponse(
             department="" if decision.triage else decision.department,
@@ -99,7 +104,7 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
 
 def create_grpc_server(servicer: RoutingServicer, handling: HandlingServicer, address: str) -> grpc.aio.Server:
     """RoutingService and the departments' HandlingService, with health checking and reflection."""
-    server = grpc.aio.server()
+    server = create_server()
     routing_pb2_grpc.add_RoutingServiceServicer_to_server(servicer, server)
     handling_pb2_grpc.add_HandlingServiceServicer_to_server(handling, server)
     health_servicer = health.aio.HealthServicer()

@@ -17,6 +17,7 @@ from services.ingest.kcc.normalise import kcc_submission_to_contact
 from services.ingest.kcc.settings import KccSettings
 from services.ingest.payload import PayloadError
 from services.ingest.pseudonym import Pseudonymizer
+from services.runtime.grpc_server import create_server
 from services.runtime.kafka import PublishFailed
 from services.runtime.logs import configure_logging
 
@@ -58,7 +59,7 @@ async def keep_health_in_step(health_servicer: health.aio.HealthServicer, is_rea
 
 async def run(settings: KccSettings) -> None:
     ingestor = build_ingestor(settings, "kcc")
-    server = grpc.aio.server()
+    server = create_server()
     ingest_pb2_grpc.add_IngestServiceServicer_to_server(IngestServicer(ingestor.deliverer, ingestor.pseudonymizer), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
