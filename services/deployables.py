@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.contract.access import API_SECRETS
 from services.ingest.channels import CHANNELS, ExtraPort
+from services.ingest.channels import secret_names as channel_secret_names
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,11 @@ DEPLOYABLES: tuple[Deployable, ...] = (
     METRICS,
 )
 BY_NAME: dict[str, Deployable] = {d.name: d for d in DEPLOYABLES}
+
+
+def secret_names() -> tuple[str, ...]:
+    """Every secret the services read: the channels' (registry order), then the API tokens."""
+    return (*channel_secret_names(), *API_SECRETS)
 
 
 def settings_class(module: str) -> type:

@@ -8,15 +8,20 @@ from pathlib import Path
 
 import pytest
 
+from services.contract.access import secret_value
 from services.contract.departments import load_departments
 from services.contract.topics import all_topics
-from services.ingest.channels import secret_names
+from services.deployables import secret_names
 from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 from tools.devstack.servers import ServerProcess, free_port, start_broker, start_redis
 from tools.topics import create_topics
 
 # One value per secret the registry names, readable in a failure message.
-SECRETS = {name: f"test-{name.lower().replace('_', '-')}-0123456789" for name in secret_names()}
+SECRETS = {
+    name: secret_value(name, [d.id for d in load_departments(DEFAULT_DEPARTMENTS_FILE)],
+                       lambda label: f"test-{label.lower().replace('_', '-')}-0123456789abcdef")
+    for name in secret_names()
+}
 
 
 @pytest.fixture(scope="session")

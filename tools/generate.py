@@ -20,12 +20,24 @@ from pathlib import Path
 import yaml
 
 from services.contract import topics
-from services.deployables import DEPLOYABLES, METRICS, ROUTER, settings_class
+from services.contract.access import secret_value
+from services.contract.departments import load_departments
+from services.deployables import (
+    DEPLOYABLES,
+    METRICS,
+    ROUTER,
+    secret_names,
+    settings_class,
+)
 from services.ingest.channels import BY_NAME as CHANNEL_BY_NAME
-from services.ingest.channels import CHANNELS, secret_names
+from services.ingest.channels import CHANNELS
 from services.ingest.meta.settings import MetaSettings
 from services.ingest.settings import IngestorSettings
-from services.runtime.settings import REPO_ROOT, CommonSettings
+from services.runtime.settings import (
+    DEFAULT_DEPARTMENTS_FILE,
+    REPO_ROOT,
+    CommonSettings,
+)
 from tools.demo.settings import DemoSettings
 
 
@@ -88,8 +100,9 @@ def secrets_example() -> str:
              "# Example only: the keys of the Secret `gemeente-secrets` the services read. Never commit real values.",
              "#   kubectl -n gemeente-contact create secret generic gemeente-secrets --from-env-file=secrets.env",
              "# Generate a key:  python3 -c 'import secrets; print(secrets.token_hex(32))'"]
+    departments = [d.id for d in load_departments(DEFAULT_DEPARTMENTS_FILE)]
     for name in secret_names():
-        lines += [f"# {descriptions[name]}", f"{name}=change-me"]
+        lines += [f"# {descriptions[name]}", f"{name}={secret_value(name, departments, lambda _: 'change-me')}"]
     return "\n".join(lines) + "\n"
 
 

@@ -35,6 +35,8 @@ def main() -> None:
     args = parser.parse_args()
 
     handling = HandlingServiceStub(grpc.insecure_channel(os.environ.get("ROUTER_GRPC_ADDRESS", "127.0.0.1:50052")))
+    # The department's own token (one of DEPARTMENT_API_TOKENS): it may report for this department only.
+    credentials = (("authorization", f"Bearer {os.environ['DEPARTMENT_API_TOKEN']}"),)
     consumer = KafkaConsumer(
         f"contact.routed.{args.department}",
         bootstrap_servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -56,7 +58,7 @@ def main() -> None:
         handling.ReportHandled(ReportHandledRequest(event=HandledEvent(
             conversation_id=message.conversation_id, message_id=message.id, department=args.department,
             action=HandledAction.HANDLED_ACTION_FIRST_REPLY, handler_id=f"team-{args.department}",
-        )), timeout=10)
+        )), timeout=10, metadata=credentials)
         consumer.commit()
         handled += 1
         if handled == args.max_messages:

@@ -51,7 +51,7 @@ def place(message_id: str, department: str, staff_id: str, note: str, category: 
     with grpc.insecure_channel(address) as channel:
         answer = routing_pb2_grpc.RoutingServiceStub(channel).Reroute(routing_pb2.RerouteRequest(
             message_id=message_id, department=department, category=category, staff_id=staff_id, note=note),
-            timeout=10)
+            timeout=10, metadata=(("authorization", f"Bearer {os.environ['WEBCARE_API_TOKEN']}"),))
     decision = answer.routed.decision
     print(f"{message_id}: {answer.previous_destination} → {decision.department}"
           + (f" ({decision.category})" if decision.category else ""))

@@ -114,7 +114,8 @@ CHANNELS: tuple[Channel, ...] = (
         name="kcc", title="KCC", description="contacts the KCC (phone, desk) records over gRPC",
         transport="grpc", http_port=8087,
         normaliser="services.ingest.kcc.normalise:kcc_submission_to_contact",
-        signature="gRPC from inside the namespace (network policy)",
+        signature="a bearer token of the KCC role (KCC_API_TOKEN), over TLS where configured",
+        secrets=("KCC_API_TOKEN",),
         extra_ports=(ExtraPort("grpc", 50051, "KCC_GRPC_PORT"),),
     ),
 )

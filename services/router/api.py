@@ -18,7 +18,8 @@ from services.router.decision.routing import RoutingContext, decide_text, rerout
 from services.router.handling_api import SERVICE_NAME as HANDLING_SERVICE_NAME
 from services.router.handling_api import HandlingServicer
 from services.router.memory import ConversationMemory, RoutedStore
-from services.runtime.grpc_server import create_server
+from services.runtime.grpc_server import add_port, create_server, token_table
+from services.runtime.settings import RoutingApiSettings
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = routing_pb2.DESCRIPTOR.services_by_name["RoutingService"].full_name
@@ -102,9 +103,12 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
         )
 
 
-def create_grpc_server(servicer: RoutingServicer, handling: HandlingServicer, address: str) -> grpc.aio.Server:
-    """RoutingService and the departments' HandlingService, with health checking and reflection."""
-    server = create_server()
+def create_grpc_server(
+    servicer: RoutingServicer, handling: HandlingServicer, address: str, settings: RoutingApiSettings
+) -> grpc.aio.Server:
+    """RoutingService and the departments' HandlingService, with health checking and reflection; callers
+    authenticated by token, over TLS where a certificate is configured."""
+    server = create_server(token_table(settings, handling.departments))
     routing_pb2_grpc.add_RoutingServiceServicer_to_server(servicer, server)
     handling_pb2_grpc.add_HandlingServiceServicer_to_server(handling, server)
     health_servicer = health.aio.HealthServicer()
@@ -118,6 +122,6 @@ def create_grpc_server(servicer: RoutingServicer, handling: HandlingServicer, ad
         ),
         server,
     )
-    server.add_insecure_port(address)
+    add_port(server, address, settings.grpc_tls_cert_file, settings.grpc_tls_key_file)
     server.health_servicer = health_servicer  # type: ignore[attr-defined]
     return server

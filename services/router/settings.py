@@ -8,10 +8,10 @@ from typing import Literal
 from pydantic import Field
 
 from services.deployables import ROUTER
-from services.runtime.settings import REPO_ROOT, CommonSettings
+from services.runtime.settings import REPO_ROOT, CommonSettings, RoutingApiSettings
 
 
-class RouterSettings(CommonSettings):
+class RouterSettings(CommonSettings, RoutingApiSettings):
     router_port: int = Field(ROUTER.http_port, description="Router's HTTP port (/healthz, /readyz, /metrics).")
     router_host: str = Field("127.0.0.1", description="Address the router's HTTP server binds to.")
     router_decider: Literal["model", "rules"] = Field(

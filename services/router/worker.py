@@ -149,14 +149,18 @@ class BatchRouter:
 class GrpcApi(Service):
     """RoutingService and HandlingService inside the worker: they share the loaded model and the producer."""
 
-    def __init__(self, routing: RoutingServicer, handling: HandlingServicer, address: str, **kwargs: object) -> None:
+    def __init__(
+        self, routing: RoutingServicer, handling: HandlingServicer, address: str, settings: RouterSettings,
+        **kwargs: object,
+    ) -> None:
         super().__init__(**kwargs)
         self.routing = routing
         self.handling = handling
         self.address = address
+        self.settings = settings
 
     async def on_start(self) -> None:
-        self.server = create_grpc_server(self.routing, self.handling, self.address)
+        self.server = create_grpc_server(self.routing, self.handling, self.address, self.settings)
         await self.server.start()
         for name in ("", SERVICE_NAME, HANDLING_SERVICE_NAME):
             await self.server.health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -195,6 +199,7 @@ def create_app(
                         department_ids, store, memory, publish, config.department_of),
         HandlingServicer(department_ids, publish),
         f"{settings.router_host}:{settings.router_grpc_port}",
+        settings,
     ))
 
     @app.agent(app.topic(topics.INBOUND, key_type=bytes, value_type=bytes))

@@ -1,6 +1,8 @@
-"""The gRPC server every service of ours starts: bounded messages, and requests checked before a handler
-sees them.
+"""The gRPC server every service of ours starts: callers authenticated, bounded messages, and requests
+checked before a handler sees them.
 
+* a call without a known bearer token is UNAUTHENTICATED, a role calling what it may not (or a department
+  reporting for another) PERMISSION_DENIED (services/contract/access.py); health and reflection are open;
 * a request larger than MAX_REQUEST_BYTES is refused by gRPC itself (RESOURCE_EXHAUSTED);
 * bytes that are not the method's protobuf message are INVALID_ARGUMENT, not UNKNOWN;
 * a string field over its limit (services/contract/limits.py) is INVALID_ARGUMENT with the field's name.
@@ -13,7 +15,17 @@ from collections.abc import Callable, Sequence
 import grpc
 from prometheus_client import Counter
 
+from services.contract.access import (
+    KCC,
+    WEBCARE,
+    AccessRefused,
+    TokenTable,
+    authorise,
+    is_open,
+    parse_department_tokens,
+)
 from services.contract.limits import MAX_REQUEST_BYTES, too_long
+from services.runtime.settings import GrpcServerSettings, RoutingApiSettings
 
 REFUSED = Counter(
     "contact_grpc_requests_refused_total", "gRPC requests refused before their handler ran, by reason.", ["reason"]
@@ -26,12 +38,23 @@ _UNREADABLE = object()
 
 
 class RequestGuard(grpc.aio.ServerInterceptor):
-    """Checks every unary request: readable protobuf, every string field within its limit."""
+    """Checks every unary request: its caller, readable protobuf, every string field within its limit."""
+
+    def __init__(self, tokens: TokenTable) -> None:
+        self.tokens = tokens
 
     async def intercept_service(self, continuation, handler_call_details):  # noqa: ANN001, ANN201 - gRPC's API
         handler = await continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None or handler.request_deserializer is None:
+        method = handler_call_details.method
+        if handler is None or is_open(method):
             return handler
+        metadata = dict(handler_call_details.invocation_metadata or ())
+        try:
+            caller = self.tokens.caller(metadata.get("authorization"))
+        except AccessRefused as refused:
+            return _refusal(handler, grpc.StatusCode.UNAUTHENTICATED, "unauthenticated", str(refused))
+        if handler.unary_unary is None or handler.request_deserializer is None:
+            return _refusal(handler, grpc.StatusCode.UNIMPLEMENTED, "not_unary", "only unary calls are served")
         deserialize: Callable = handler.request_deserializer
         behaviour = handler.unary_unary
 
@@ -49,6 +72,11 @@ class RequestGuard(grpc.aio.ServerInterceptor):
             if reason is not None:
                 REFUSED.labels("too_long").inc()
                 await context.abort(grpc.StatusCode.INVALID_ARGUMENT, reason)
+            try:
+                authorise(method, caller, request)
+            except AccessRefused as refused:
+                REFUSED.labels("permission_denied").inc()
+                await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(refused))
             return await behaviour(request, context)
 
         return grpc.unary_unary_rpc_method_handler(
@@ -56,5 +84,42 @@ class RequestGuard(grpc.aio.ServerInterceptor):
         )
 
 
-def create_server(interceptors: Sequence[grpc.aio.ServerInterceptor] = ()) -> grpc.aio.Server:
-    return grpc.aio.server(interceptors=[RequestGuard(), *interceptors], options=SERVER_OPTIONS)
+def _refusal(handler, code: grpc.StatusCode, reason: str, details: str):  # noqa: ANN001, ANN202
+    """A handler that refuses without reading the request."""
+
+    async def refuse(_request, context):  # noqa: ANN001, ANN202
+        REFUSED.labels(reason).inc()
+        await context.abort(code, details)
+
+    return grpc.unary_unary_rpc_method_handler(
+        refuse, request_deserializer=lambda data: None, response_serializer=handler.response_serializer
+    )
+
+
+def create_server(tokens: TokenTable, interceptors: Sequence[grpc.aio.ServerInterceptor] = ()) -> grpc.aio.Server:
+    return grpc.aio.server(interceptors=[RequestGuard(tokens), *interceptors], options=SERVER_OPTIONS)
+
+
+def add_port(server: grpc.aio.Server, address: str, cert_file: str = "", key_file: str = "") -> None:
+    """TLS when a certificate and key are given (on Kubernetes: cert-manager's Secret, mounted), plaintext
+    otherwise (`make run` on loopback)."""
+    if cert_file and key_file:
+        with open(cert_file, "rb") as cert, open(key_file, "rb") as key:
+            credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
+        server.add_secure_port(address, credentials)
+    else:
+        server.add_insecure_port(address)
+
+
+def token_table(settings: GrpcServerSettings, departments: frozenset[str] = frozenset()) -> TokenTable:
+    """The callers this server knows, from its settings (the environment). A server without its roles'
+    tokens does not start: it would have to serve everyone or no one."""
+    by_role = {KCC: settings.kcc_api_token.get_secret_value()}
+    department_tokens: dict[str, str] = {}
+    if isinstance(settings, RoutingApiSettings):
+        by_role[WEBCARE] = settings.webcare_api_token.get_secret_value()
+        department_tokens = parse_department_tokens(settings.department_api_tokens.get_secret_value(), departments)
+    missing = [f"{role.upper()}_API_TOKEN" for role, token in by_role.items() if not token]
+    if missing:
+        raise ValueError(f"set {', '.join(missing)}: the gRPC server authenticates every caller")
+    return TokenTable.build(by_role, department_tokens)

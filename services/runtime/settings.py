@@ -47,3 +47,31 @@ class CommonSettings(BaseSettings):
     kafka_fetch_max_wait_ms: int = Field(
         20, ge=1, le=1500, description="Longest a stream consumer's fetch waits on the broker (latency bound)."
     )
+
+
+class GrpcServerSettings(BaseSettings):
+    """What a gRPC server of ours needs: TLS material and the KCC role's token (services/contract/access.py)."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    grpc_tls_cert_file: str = Field(
+        "", description="TLS certificate (PEM) for the gRPC port; empty: plaintext (only on loopback, as in `make run`)."
+    )
+    grpc_tls_key_file: str = Field("", description="TLS private key (PEM) for the gRPC port.")
+    kcc_api_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token of the KCC application: Classify and Submit (at least 24 characters; the gRPC server does not start without it).",
+    )
+
+
+class RoutingApiSettings(GrpcServerSettings):
+    """The router's APIs also serve webcare and the departments."""
+
+    webcare_api_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token of webcare's tools: Classify, Reroute, ReportHandled for any department (the router's gRPC server does not start without it).",
+    )
+    department_api_tokens: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer tokens of departments' systems, 'afval=<token>,verkeer=<token>': ReportHandled for their own department.",
+    )

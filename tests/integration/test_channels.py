@@ -19,6 +19,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from services.contract import codec
 from services.ingest.signatures import base64_signature, hex_signature
+from services.runtime.grpc_client import authenticated_channel
 from tests.conftest import SECRETS
 from tests.helpers import all_decided_topics, routed_with_id
 
@@ -163,7 +164,7 @@ def test_smtp_refuses_strangers_and_oversized_mail(stack):
 def test_kcc_submit_over_grpc(stack, broker):
     _, extra, _ = stack
     request_id = f"kcc-{uuid.uuid4()}"
-    with grpc.insecure_channel(f"127.0.0.1:{extra['kcc_grpc']}") as channel:
+    with authenticated_channel(f"127.0.0.1:{extra['kcc_grpc']}", SECRETS["KCC_API_TOKEN"]) as channel:
         ingest = ingest_pb2_grpc.IngestServiceStub(channel)
         request = ingest_pb2.SubmitRequest(
             request_id=request_id, kind=ingest_pb2.KCC_CONTACT_KIND_PHONE_CALL, agent_id="agent-7",

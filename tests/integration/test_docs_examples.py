@@ -12,6 +12,7 @@ import uuid
 
 from services.contract import codec, topics
 from services.runtime.settings import REPO_ROOT
+from tests.conftest import SECRETS
 from tests.helpers import read_topics, routed_with_id
 from tests.integration.test_end_to_end import post_whatsapp
 from tests.integration.test_kpis import routed_conversation
@@ -24,8 +25,9 @@ def test_the_department_example_consumes_its_topic_and_reports_the_first_reply(s
     conversation = routed.message.conversation_id
     # The example's group reads from the beginning: everything on the topic up to and including ours.
     on_topic = len(read_topics(broker.address, [topics.routed_topic("afval")], until=lambda records: False, timeout=3))
+    afval_token = dict(p.split("=", 1) for p in SECRETS["DEPARTMENT_API_TOKENS"].split(","))["afval"]
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": broker.address,
-           "ROUTER_GRPC_ADDRESS": f"127.0.0.1:{extra['router_grpc']}"}
+           "ROUTER_GRPC_ADDRESS": f"127.0.0.1:{extra['router_grpc']}", "DEPARTMENT_API_TOKEN": afval_token}
     done = subprocess.run(
         [sys.executable, str(REPO_ROOT / "docs" / "examples" / "department_consumer.py"), "afval", "--max-messages", str(on_topic)],
         env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
@@ -51,7 +53,7 @@ def test_the_triage_example_lists_the_queue_and_places_a_message(stack, broker):
     routed_with_id(broker.address, [topics.TRIAGE], message_id)
     on_topic = len(read_topics(broker.address, [topics.TRIAGE], until=lambda records: False, timeout=3))
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": broker.address,
-           "ROUTER_GRPC_ADDRESS": f"127.0.0.1:{extra['router_grpc']}"}
+           "ROUTER_GRPC_ADDRESS": f"127.0.0.1:{extra['router_grpc']}", "WEBCARE_API_TOKEN": SECRETS["WEBCARE_API_TOKEN"]}
     example = str(REPO_ROOT / "docs" / "examples" / "triage_queue.py")
 
     listed = subprocess.run([sys.executable, example, "--max-messages", str(on_topic)],

@@ -15,6 +15,7 @@ import pytest
 
 from services.contract import codec, topics
 from services.ingest.signatures import hex_signature
+from services.runtime.grpc_client import authenticated_channel
 from tests.conftest import SECRETS, service_env
 from tests.helpers import read_topics, routed_with_id
 from tools.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
@@ -186,7 +187,7 @@ def test_every_transport_refuses_temporarily_while_the_broker_is_down(fresh_brok
                 client.send_message(mail)
         assert temporary.value.smtp_code == 451
 
-        with grpc.insecure_channel(f"127.0.0.1:{ports['grpc']}") as channel:
+        with authenticated_channel(f"127.0.0.1:{ports['grpc']}", SECRETS["KCC_API_TOKEN"]) as channel:
             with pytest.raises(grpc.RpcError) as unavailable:
                 ingest_pb2_grpc.IngestServiceStub(channel).Submit(
                     ingest_pb2.SubmitRequest(request_id="storing-1", kind=1, agent_id="a", summary="x"), timeout=15

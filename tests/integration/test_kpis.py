@@ -17,8 +17,9 @@ from gemeente.contact.v1 import handling_pb2, handling_pb2_grpc
 from kafka import KafkaProducer
 
 from services.contract import codec, topics
+from services.runtime.grpc_client import authenticated_channel
 from services.runtime.settings import REPO_ROOT
-from tests.conftest import service_env
+from tests.conftest import SECRETS, service_env
 from tests.helpers import read_topics, routed_with_id
 from tests.integration.test_end_to_end import metric_value, post_whatsapp
 from tools.demo.payloads import whatsapp_message, whatsapp_webhook
@@ -38,7 +39,7 @@ def eventually(read: Callable[[], float], accept: Callable[[float], bool], timeo
 @pytest.fixture
 def handling(stack):
     _, extra, _ = stack
-    with grpc.insecure_channel(f"127.0.0.1:{extra['router_grpc']}") as channel:
+    with authenticated_channel(f"127.0.0.1:{extra['router_grpc']}", SECRETS["WEBCARE_API_TOKEN"]) as channel:
         yield handling_pb2_grpc.HandlingServiceStub(channel)
 
 

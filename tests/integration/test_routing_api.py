@@ -11,6 +11,8 @@ import pytest
 from gemeente.contact.v1 import routing_pb2, routing_pb2_grpc
 
 from services.contract import codec, topics
+from services.runtime.grpc_client import _Bearer, authenticated_channel
+from tests.conftest import SECRETS
 from tests.helpers import all_decided_topics, read_topics, routed_with_id
 from tests.integration.test_end_to_end import metric_value, post_whatsapp
 from tools.demo.payloads import whatsapp_message, whatsapp_webhook
@@ -19,7 +21,7 @@ from tools.demo.payloads import whatsapp_message, whatsapp_webhook
 @pytest.fixture
 def routing(stack):
     _, extra, _ = stack
-    with grpc.insecure_channel(f"127.0.0.1:{extra['router_grpc']}") as channel:
+    with authenticated_channel(f"127.0.0.1:{extra['router_grpc']}", SECRETS["WEBCARE_API_TOKEN"]) as channel:
         yield routing_pb2_grpc.RoutingServiceStub(channel)
 
 
@@ -39,8 +41,10 @@ def test_oversized_and_malformed_requests_are_refused_before_any_work(stack):
     """A 3.9 MB subject once held the routing loop for 38 s; bytes that are no ClassifyRequest answered
     UNKNOWN. Both are INVALID_ARGUMENT now, and a request over the message limit is refused by gRPC."""
     _, extra, _ = stack
-    with grpc.insecure_channel(f"127.0.0.1:{extra['router_grpc']}",
-                               options=[("grpc.max_send_message_length", 8 << 20)]) as channel:
+    with grpc.intercept_channel(
+        grpc.insecure_channel(f"127.0.0.1:{extra['router_grpc']}", options=[("grpc.max_send_message_length", 8 << 20)]),
+        _Bearer(SECRETS["WEBCARE_API_TOKEN"]),
+    ) as channel:
         routing = routing_pb2_grpc.RoutingServiceStub(channel)
         with pytest.raises(grpc.RpcError) as long_subject:
             routing.Classify(routing_pb2.ClassifyRequest(text="kliko vol", subject="x" * 600), timeout=10)
@@ -112,3 +116,41 @@ def test_reroute_refusals(routing):
     with pytest.raises(grpc.RpcError) as unknown_department:
         routing.Reroute(routing_pb2.RerouteRequest(message_id="nope", department="sport", staff_id="s"), timeout=10)
     assert unknown_department.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_every_call_is_authenticated_and_each_role_calls_only_its_own(stack):
+    """Any pod in the namespace could Reroute or report a forged first reply before; now a caller needs a
+    token, a role its methods, and a department reports for itself only."""
+    from gemeente.contact.v1 import handling_pb2, handling_pb2_grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    _, extra, _ = stack
+    address = f"127.0.0.1:{extra['router_grpc']}"
+    classify = routing_pb2.ClassifyRequest(text="Mijn kliko is niet geleegd")
+    with grpc.insecure_channel(address) as anonymous:
+        with pytest.raises(grpc.RpcError) as no_token:
+            routing_pb2_grpc.RoutingServiceStub(anonymous).Classify(classify, timeout=10)
+        assert no_token.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        health = health_pb2_grpc.HealthStub(anonymous).Check(health_pb2.HealthCheckRequest(), timeout=10)
+        assert health.status == health_pb2.HealthCheckResponse.SERVING  # probes need no token
+    with authenticated_channel(address, "x" * 40) as forged:
+        with pytest.raises(grpc.RpcError) as unknown:
+            routing_pb2_grpc.RoutingServiceStub(forged).Classify(classify, timeout=10)
+        assert unknown.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    with authenticated_channel(address, SECRETS["KCC_API_TOKEN"]) as kcc:
+        assert routing_pb2_grpc.RoutingServiceStub(kcc).Classify(classify, timeout=10).department
+        with pytest.raises(grpc.RpcError) as kcc_reroute:
+            routing_pb2_grpc.RoutingServiceStub(kcc).Reroute(routing_pb2.RerouteRequest(
+                message_id="m", department="afval", staff_id="kcc-1"), timeout=10)
+        assert kcc_reroute.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    afval_token = dict(p.split("=", 1) for p in SECRETS["DEPARTMENT_API_TOKENS"].split(","))["afval"]
+    with authenticated_channel(address, afval_token) as afval:
+        handling = handling_pb2_grpc.HandlingServiceStub(afval)
+        for_verkeer = codec.HandledEvent(conversation_id=f"wa-{uuid.uuid4()}", department="verkeer",
+                                         action=codec.HandledAction.HANDLED_ACTION_FIRST_REPLY, handler_id="t-1")
+        with pytest.raises(grpc.RpcError) as other_department:
+            handling.ReportHandled(handling_pb2.ReportHandledRequest(event=for_verkeer), timeout=10)
+        assert other_department.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        for_afval = codec.HandledEvent(conversation_id=f"wa-{uuid.uuid4()}", department="afval",
+                                       action=codec.HandledAction.HANDLED_ACTION_CLOSED, handler_id="t-1")
+        assert handling.ReportHandled(handling_pb2.ReportHandledRequest(event=for_afval), timeout=10).event_id

@@ -29,6 +29,7 @@ from gemeente.contact.v1 import (
 )
 
 from services.contract import codec, topics
+from services.contract.access import bearer, parse_department_tokens
 from services.contract.departments import load_departments
 from services.contract.vocabulary import TRIAGE
 from services.ingest.signatures import base64_signature, hex_signature
@@ -178,7 +179,7 @@ class Replay:
                         kind=ingest_pb2.KccContactKind.Value("KCC_CONTACT_KIND_" + entry["kind"].upper()),
                         agent_id=entry["agent"], summary=entry["text"],
                     ),
-                    timeout=10,
+                    timeout=10, metadata=bearer(s.kcc_api_token.get_secret_value()),
                 )
             return "OK"
         raise ValueError(f"unknown demo channel {kind}")
@@ -230,6 +231,11 @@ class Departments:
 
     def __init__(self, settings: DemoSettings) -> None:
         self.settings = settings
+        # Each department reports with its own token; webcare (for triage) with its own.
+        self.department_tokens = parse_department_tokens(
+            settings.department_api_tokens.get_secret_value(),
+            frozenset(d.id for d in load_departments(settings.departments_file)),
+        )
         self.random = random.Random(7)
         self.tasks: set[asyncio.Task] = set()
 
@@ -263,7 +269,8 @@ class Departments:
         try:
             async with grpc.aio.insecure_channel(self.settings.router_grpc_address) as channel:
                 await routing_pb2_grpc.RoutingServiceStub(channel).Reroute(routing_pb2.RerouteRequest(
-                    message_id=message_id, department=department, staff_id="demo-webcare"), timeout=10)
+                    message_id=message_id, department=department, staff_id="demo-webcare"), timeout=10,
+                    metadata=bearer(self.settings.webcare_api_token.get_secret_value()))
             say(f"  webcare placed a triaged message with {department} (RoutingService Reroute)")
         except grpc.aio.AioRpcError as exc:
             say(f"  ! placing a triaged message failed: {exc.code().name}")
@@ -274,7 +281,9 @@ class Departments:
         try:
             async with grpc.aio.insecure_channel(self.settings.router_grpc_address) as channel:
                 await handling_pb2_grpc.HandlingServiceStub(channel).ReportHandled(
-                    handling_pb2.ReportHandledRequest(event=event), timeout=10
+                    handling_pb2.ReportHandledRequest(event=event), timeout=10,
+                    metadata=bearer(self.department_tokens.get(department)
+                                    or self.settings.webcare_api_token.get_secret_value()),
                 )
         except grpc.aio.AioRpcError as exc:
             say(f"  ! reporting {codec.action_label(action)} failed: {exc.code().name}")

@@ -30,6 +30,11 @@ class DemoSettings(CommonSettings):
     meta_app_secret: SecretStr = Field(description="As for the WhatsApp ingestor.")
     webform_secret: SecretStr = Field(description="As for the web form ingestor.")
     twitter_consumer_secret: SecretStr = Field(description="As for the X / Twitter ingestor.")
+    kcc_api_token: SecretStr = Field(description="As for the KCC ingestor: the demo's KCC agent submits with it.")
+    webcare_api_token: SecretStr = Field(description="As for the router: the demo's webcare team reroutes with it.")
+    department_api_tokens: SecretStr = Field(
+        description="As for the router: the demo's departments report handling with their own tokens."
+    )
     kpi_config_file: Path = Field(
         DEFAULT_KPI_CONFIG_FILE, description="YAML file with office hours, holidays, SLA defaults and spike settings."
     )

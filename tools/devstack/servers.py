@@ -16,16 +16,20 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.ingest.channels import secret_names
+from services.contract.access import secret_value
+from services.contract.departments import load_departments
+from services.deployables import secret_names
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
-# The secrets every service set needs (from the channel registry); a real deployment sets them from its
-# secret store.
+# The secrets every service set needs (channel secrets and API tokens); a real deployment sets them from
+# its secret store.
 SECRET_NAMES = secret_names()
 
 
 def throwaway_secrets() -> dict[str, str]:
     """Fresh random secrets for one local run, never written anywhere."""
-    return {name: secrets.token_hex(32) for name in SECRET_NAMES}
+    departments = [d.id for d in load_departments(DEFAULT_DEPARTMENTS_FILE)]
+    return {name: secret_value(name, departments, lambda _: secrets.token_hex(32)) for name in SECRET_NAMES}
 
 
 def free_port() -> int:

@@ -17,7 +17,7 @@ from services.ingest.kcc.normalise import kcc_submission_to_contact
 from services.ingest.kcc.settings import KccSettings
 from services.ingest.payload import PayloadError
 from services.ingest.pseudonym import Pseudonymizer
-from services.runtime.grpc_server import create_server
+from services.runtime.grpc_server import add_port, create_server, token_table
 from services.runtime.kafka import PublishFailed
 from services.runtime.logs import configure_logging
 
@@ -59,14 +59,15 @@ async def keep_health_in_step(health_servicer: health.aio.HealthServicer, is_rea
 
 async def run(settings: KccSettings) -> None:
     ingestor = build_ingestor(settings, "kcc")
-    server = create_server()
+    server = create_server(token_table(settings))
     ingest_pb2_grpc.add_IngestServiceServicer_to_server(IngestServicer(ingestor.deliverer, ingestor.pseudonymizer), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
     )
-    server.add_insecure_port(f"{settings.http_host}:{settings.kcc_grpc_port}")
+    add_port(server, f"{settings.http_host}:{settings.kcc_grpc_port}", settings.grpc_tls_cert_file,
+             settings.grpc_tls_key_file)
     health_tasks: list[asyncio.Task] = []
 
     async def start_grpc() -> None:

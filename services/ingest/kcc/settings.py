@@ -6,11 +6,12 @@ from pydantic import Field
 
 from services.ingest.channels import channel
 from services.ingest.settings import IngestorSettings
+from services.runtime.settings import GrpcServerSettings
 
 CHANNEL = channel("kcc")
 
 
-class KccSettings(IngestorSettings):
+class KccSettings(IngestorSettings, GrpcServerSettings):
     kcc_grpc_port: int = Field(CHANNEL.extra_ports[0].default, description="KCC ingestor gRPC port (IngestService, health, reflection).")
     kcc_port: int = Field(CHANNEL.http_port, description="KCC ingestor HTTP port (/healthz, /readyz, /metrics).")
 
