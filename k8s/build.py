@@ -92,14 +92,17 @@ def kafka_users(department_ids: list[str]) -> list[dict]:
     write = ["Write", "Describe"]
     routed = [topics.routed_topic(d) for d in department_ids]
     users = [
-        kafka_user("gemeente-ingest", [acl("topic", topics.INBOUND, write)],
-                   "the channel ingestors: publish citizen messages"),
+        kafka_user("gemeente-ingest", [acl("topic", topics.INBOUND, write), acl("topic", topics.DEADLETTER, write)],
+                   "the channel ingestors: publish citizen messages; dead-letter a body they cannot handle"),
         kafka_user("gemeente-router", [
             acl("topic", topics.INBOUND, read),
             acl("group", "gemeente-router", ["Read"]),
             *(acl("topic", name, write) for name in
               (topics.TRIAGE, topics.DEADLETTER, topics.CORRECTIONS, topics.HANDLED, *routed)),
-        ], "the router: reads inbound, writes departments, triage, dead letters, corrections, handled events"),
+            # After a crash the output ledger reads its destinations back (services/router/outputs.py).
+            *(acl("topic", name, ["Read"]) for name in (topics.TRIAGE, topics.DEADLETTER, *routed)),
+        ], "the router: reads inbound, writes departments, triage, dead letters, corrections, handled events; "
+           "reads back its own outputs after a crash"),
         kafka_user("gemeente-metrics", [
             *(acl("topic", name, read) for name in
               (topics.INBOUND, topics.TRIAGE, topics.DEADLETTER, topics.HANDLED, *routed)),

@@ -255,6 +255,22 @@ def test_each_service_uses_its_own_kafka_user(rendered):
         assert env["KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"] == {"name": user, "key": "password"}
 
 
+def test_each_kafka_user_may_do_what_its_service_does(rendered):
+    """The ACLs cover the paths that only run when something goes wrong: an ingestor dead-letters a body
+    its normaliser failed on; the router reads its own outputs back after a crash."""
+    _, objects = rendered
+    users = by_name(objects, "KafkaUser")
+
+    def allowed(user: str, topic: str, operation: str) -> bool:
+        return any(rule["resource"]["type"] == "topic" and rule["resource"]["name"] == topic
+                   and operation in rule["operations"] for rule in users[user]["spec"]["authorization"]["acls"])
+
+    assert allowed("gemeente-ingest", topics.DEADLETTER, "Write")
+    departments = [d.id for d in load_departments(DEFAULT_DEPARTMENTS_FILE)]
+    for topic in (topics.TRIAGE, topics.DEADLETTER, *(topics.routed_topic(d) for d in departments)):
+        assert allowed("gemeente-router", topic, "Write") and allowed("gemeente-router", topic, "Read"), topic
+
+
 def test_the_router_scales_on_lag_and_never_beyond_the_partitions():
     objects = render("prod")
     [scaled] = of_kind(objects, "ScaledObject")
