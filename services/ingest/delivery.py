@@ -4,13 +4,14 @@ and the ingest counters every channel reports with the same names and labels."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from prometheus_client import Counter, Histogram
 
 from services.contract import codec, topics
 from services.ingest.dedup import Claim, DeliveryLedger, LedgerUnavailable
-from services.ingest.payload import Normalised
+from services.ingest.payload import Normalised, split_too_old
 from services.ingest.threads import ThreadIndex
 from services.runtime.kafka import KafkaPublisher, PublishFailed
 
@@ -53,16 +54,27 @@ class Deliverer:
         ledger: DeliveryLedger | None,
         timeout: float,
         threads: ThreadIndex | None = None,
+        max_age_seconds: float | None = None,
+        clock: Callable[[], float] = time.time,
     ):
         self.channel = channel
         self.publisher = publisher
         self.ledger = ledger
         self.timeout = timeout
         self.threads = threads
+        # The dedup window: older messages could be replays dedup has forgotten (None: no limit).
+        self.max_age_seconds = max_age_seconds
+        self.clock = clock
 
     async def deliver_normalised(self, normalised: Normalised) -> tuple[int, int]:
         """Deliver, count, and remember thread links; every transport (HTTP, SMTP, gRPC) ends here."""
-        published, duplicates = await self.deliver(normalised.messages)
+        messages = normalised.messages
+        if self.max_age_seconds is not None:
+            messages, too_old = split_too_old(messages, self.clock(), self.max_age_seconds)
+            if too_old:
+                await self.keep_too_old(too_old)
+                normalised.ignored["too_old"] = normalised.ignored.get("too_old", 0) + len(too_old)
+        published, duplicates = await self.deliver(messages)
         for kind, count in normalised.ignored.items():
             IGNORED.labels(self.channel, kind).inc(count)
         if normalised.platform_errors:
@@ -73,6 +85,24 @@ class Deliverer:
         if self.threads is not None:
             await self.threads.remember(self.channel, normalised.thread_links)
         return published, duplicates
+
+    async def keep_too_old(self, messages: Sequence[codec.ContactMessage]) -> None:
+        """Acknowledged, never published: each on contact.deadletter with the reason, for a person to judge."""
+        now = self.clock()
+        days = (self.max_age_seconds or 0) / 86400
+        letters = [
+            (self.channel.encode(), codec.DeadLetter(
+                original=m.SerializeToString(), original_key=m.conversation_id.encode(),
+                source_topic=f"ingest:{self.channel}", stage=f"{self.channel}.too_old",
+                error=f"sent {(now - codec.epoch_seconds(m.sent_at)) / 86400:.1f} days ago, beyond the {days:g}-day "
+                      "dedup window: a replay would not be recognised, so it is kept here instead of published",
+                failed_at=codec.timestamp_from_epoch(now),
+            ).SerializeToString())
+            for m in messages
+        ]
+        await self.publisher.publish(topics.DEADLETTER, letters)
+        log.warning("%s: %d message(s) older than the dedup window kept on %s", self.channel, len(letters),
+                    topics.DEADLETTER)
 
     async def deliver(self, messages: Sequence[codec.ContactMessage]) -> tuple[int, int]:
         """Return (published, duplicates). Raises PublishFailed when the sender must retry."""

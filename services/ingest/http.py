@@ -27,6 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 
 from services.contract import codec, topics
+from services.ingest.channels import channel as channel_of
 from services.ingest.dedup import DeliveryLedger
 from services.ingest.delivery import PUBLISH_SECONDS, REQUESTS, Deliverer
 from services.ingest.payload import Normalised, PayloadError
@@ -192,7 +193,11 @@ def build_ingestor(settings: IngestorSettings, channel: str) -> Ingestor:
     app.cleanup_ctx.append(lifecycle)
     return Ingestor(
         app=app,
-        deliverer=Deliverer(channel, publisher, ledger, settings.publish_timeout_seconds, threads),
+        # A signed webhook can be replayed by anyone who kept it: past the dedup window it is kept, not
+        # published. Mail (a sender's clock may be years off) and KCC (authenticated agents) are not limited.
+        deliverer=Deliverer(channel, publisher, ledger, settings.publish_timeout_seconds, threads,
+                            max_age_seconds=settings.dedup_ttl_seconds if channel_of(channel).transport == "webhook"
+                            else None),
         pseudonymizer=Pseudonymizer(settings.author_pseudonym_key.get_secret_value().encode()),
         threads=threads,
     )

@@ -37,7 +37,7 @@ IGNORED_KINDS: frozenset[str] = frozenset(
     {f"{family}_{value}" for family, values in _IGNORED_FAMILIES.items() for value in values}
     | {f"{family}_other" for family in _IGNORED_FAMILIES}
     | {"own_tweet", "retweet", "own_dm", "empty", "echo", "deleted", "unsupported", "auto_submitted",
-       "own_comment", "comment_without_text", "platform_error", "other",
+       "own_comment", "comment_without_text", "platform_error", "too_old", "other",
        # X Account Activity event arrays other than tweets and DMs
        "favorite", "follow", "unfollow", "block", "unblock", "mute", "unmute", "user_event", "tweet_delete",
        "direct_message_indicate_typing", "direct_message_mark_read", "tweet_create"}
@@ -131,3 +131,15 @@ def epoch(value: Any, where: str, millis: bool = False) -> float:
     if not 0 <= number < (1e14 if millis else 1e11):
         raise PayloadError(f"{where} is out of range")
     return number / 1000 if millis else number
+
+
+def split_too_old(
+    messages: list[codec.ContactMessage], now: float, max_age_seconds: float
+) -> tuple[list[codec.ContactMessage], list[codec.ContactMessage]]:
+    """(fresh, too old): a message the platform says was sent longer ago than the dedup window may be a
+    replay that dedup no longer remembers, so it is not published. Without a platform time: fresh."""
+    fresh, old = [], []
+    for message in messages:
+        sent = codec.epoch_seconds(message.sent_at) if message.HasField("sent_at") else now
+        (old if now - sent > max_age_seconds else fresh).append(message)
+    return fresh, old

@@ -23,8 +23,11 @@ class RoutedObservation:
 
 
 def dead_letter_stage_label(stage: str) -> str:
-    """The stages that dead-letter (router.decode, router.decide, <channel>.normalise); else "other"."""
-    known = {"router.decode", "router.decide"} | {f"{name}.normalise" for name in codec.channel_labels()}
+    """The stages that dead-letter (router.decode, router.decide, <channel>.normalise, <channel>.too_old);
+    else "other"."""
+    known = {"router.decode", "router.decide"} | {
+        f"{name}.{stage}" for name in codec.channel_labels() for stage in ("normalise", "too_old")
+    }
     return stage if stage in known else ("unknown" if not stage else "other")
 
 

@@ -7,6 +7,7 @@ import smtplib
 import urllib.error
 import urllib.parse
 import urllib.request
+import time
 import uuid
 from email.message import EmailMessage
 from pathlib import Path
@@ -48,10 +49,48 @@ def twitter_post(url: str, document: dict) -> int:
 
 
 def unique(document: dict, replacements: dict[str, str]) -> dict:
+    """A platform fixture as sent just now: its ids replaced, its send times moved to the present (a message
+    sent longer ago than the dedup window is kept on contact.deadletter, not published)."""
     text = json.dumps(document)
     for old, new in replacements.items():
         text = text.replace(old, new)
-    return json.loads(text)
+    return recent(json.loads(text))
+
+
+def recent(node, offset: list | None = None):  # noqa: ANN001, ANN201 - any JSON value
+    """Shift every platform timestamp (seconds or milliseconds, as numbers or strings) by one offset, so
+    their order is kept and the newest is now."""
+    if offset is None:
+        stamps = [float(v) / (1000 if float(v) > 1e11 else 1) for v in _stamps(node)]
+        offset = [time.time() - max(stamps) if stamps else 0.0]
+    if isinstance(node, dict):
+        return {k: (_shifted(v, offset[0]) if k in _STAMP_KEYS else recent(v, offset)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [recent(v, offset) for v in node]
+    return node
+
+
+_STAMP_KEYS = {"timestamp", "timestamp_ms", "created_timestamp", "time"}
+
+
+def _stamps(node):  # noqa: ANN001, ANN202
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in _STAMP_KEYS and str(value).isdigit():
+                yield value
+            else:
+                yield from _stamps(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _stamps(value)
+
+
+def _shifted(value, offset: float):  # noqa: ANN001, ANN202
+    if not str(value).isdigit():
+        return value
+    millis = float(value) > 1e11
+    shifted = int(float(value) + offset * (1000 if millis else 1))
+    return str(shifted) if isinstance(value, str) else shifted
 
 
 def routed(broker, channel: int, channel_message_id: str) -> codec.RoutedMessage:
