@@ -21,6 +21,13 @@ class EmailSettings(IngestorSettings):
     max_mail_bytes: int = Field(
         26_214_400, ge=1024, description="Larger mail is refused with SMTP 552 (attachments included)."
     )
+    smtp_max_sessions: int = Field(
+        20, ge=1, description="Open SMTP connections at most; more are answered 421 (the sending server retries)."
+    )
+    smtp_max_bytes_in_flight: int = Field(
+        2 * 26_214_400, ge=1024,
+        description="Bytes of mail being received at once, counting each DATA as MAX_MAIL_BYTES; beyond it DATA is answered 452 (retried). Bounds the ingestor's memory.",
+    )
 
     @property
     def http_port(self) -> int:
