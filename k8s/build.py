@@ -114,14 +114,17 @@ def kafka_users(department_ids: list[str]) -> list[dict]:
             acl("topic", topics.ALERTS, read),
             acl("group", "webcare-", ["Read"], "prefix"),
             acl("topic", topics.HANDLED, write),
-        ], "the webcare team: triage and alerts; reports what it handled"),
+            acl("topic", topics.DEADLETTER, write),
+        ], "the webcare team: triage and alerts; reports what it handled; dead-letters a record it cannot read"),
     ]
     for department in department_ids:
         users.append(kafka_user(f"afdeling-{department.replace('_', '-')}", [
             acl("topic", topics.routed_topic(department), read),
             acl("group", f"{department}-", ["Read"], "prefix"),
             acl("topic", topics.HANDLED, write),
-        ], f"department {department}: reads only its own topic, groups '{department}-*'; reports what it handled"))
+            acl("topic", topics.DEADLETTER, write),  # a record it cannot read (services/runtime/routed_consumer.py)
+        ], f"department {department}: reads only its own topic, groups '{department}-*'; reports what it "
+           "handled; dead-letters a record it cannot read"))
     return users
 
 

@@ -16,7 +16,6 @@ import os
 import sys
 
 import grpc
-from gemeente.contact.v1.contact_pb2 import RoutedMessage
 from gemeente.contact.v1.handling_pb2 import (
     HandledAction,
     HandledEvent,
@@ -26,12 +25,13 @@ from gemeente.contact.v1.handling_pb2_grpc import HandlingServiceStub
 from kafka import KafkaConsumer
 
 from services.contract import codec
+from services.runtime.routed_consumer import follow_routed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("department", help="the department id, e.g. afval (deploy/config/departments.yaml)")
-    parser.add_argument("--max-messages", type=int, default=0, help="stop after this many (0: run on)")
+    parser.add_argument("--max-messages", type=int, default=0, help="stop after this many records (0: run on)")
     args = parser.parse_args()
 
     handling = HandlingServiceStub(grpc.insecure_channel(os.environ.get("ROUTER_GRPC_ADDRESS", "127.0.0.1:50052")))
@@ -47,9 +47,8 @@ def main() -> None:
     # A new consumer group takes some seconds to join before the first record arrives: say so, on stderr.
     print(f"reading {consumer.subscription()} as group {args.department}-zaaksysteem; the first line can take "
           "~20 s while a new group joins", file=sys.stderr, flush=True)
-    handled = 0
-    for record in consumer:
-        routed = RoutedMessage.FromString(record.value)
+
+    def handle(routed) -> None:  # noqa: ANN001 - a RoutedMessage
         message, decision = routed.message, routed.decision
         print(f"{message.conversation_id}  {codec.channel_label(message.channel)}  "
               f"{codec.priority_label(decision.priority)}  {message.text[:60]!r}", flush=True)
@@ -59,10 +58,10 @@ def main() -> None:
             conversation_id=message.conversation_id, message_id=message.id, department=args.department,
             action=HandledAction.HANDLED_ACTION_FIRST_REPLY, handler_id=f"team-{args.department}",
         )), timeout=10, metadata=credentials)
-        consumer.commit()
-        handled += 1
-        if handled == args.max_messages:
-            break
+
+    # Commits after each record; a record that is not a RoutedMessage is skipped and logged, not a crash.
+    handled, skipped = follow_routed(consumer, handle, max_records=args.max_messages)
+    print(f"handled {handled}, skipped {skipped} unreadable", file=sys.stderr)
     consumer.close()
 
 

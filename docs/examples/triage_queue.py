@@ -21,6 +21,7 @@ from gemeente.contact.v1 import routing_pb2, routing_pb2_grpc
 from kafka import KafkaConsumer
 
 from services.contract import codec, topics
+from services.runtime.routed_consumer import follow_routed
 
 
 def follow(max_messages: int) -> None:
@@ -33,16 +34,15 @@ def follow(max_messages: int) -> None:
     )
     print(f"following {topics.TRIAGE}; the first line can take ~20 s while a new consumer group joins",
           file=sys.stderr, flush=True)
-    for seen, record in enumerate(consumer, start=1):
-        routed = codec.decode_routed(record.value)
+    def show(routed) -> None:  # noqa: ANN001 - a RoutedMessage
         decision = routed.decision
         suggestions = ", ".join(f"{c.department}/{c.category} {c.score:.2f}" for c in decision.candidates[:3]) or "geen"
         print(f"{routed.message.id}  {codec.priority_label(decision.priority)}  "
               f"{codec.channel_label(routed.message.channel)}  suggesties: {suggestions}  "
               f"({'; '.join(decision.reasons[:2])})", flush=True)
-        consumer.commit()
-        if seen == max_messages:
-            break
+
+    # Commits after each record; one that is not a RoutedMessage is skipped and logged, not a crash.
+    follow_routed(consumer, show, max_records=max_messages)
     consumer.close()
 
 

@@ -25,7 +25,7 @@ class RoutedObservation:
 def dead_letter_stage_label(stage: str) -> str:
     """The stages that dead-letter (router.decode, router.decide, <channel>.normalise, <channel>.too_old);
     else "other"."""
-    known = {"router.decode", "router.decide"} | {
+    known = {"router.decode", "router.decide", "consumer.decode"} | {
         f"{name}.{stage}" for name in codec.channel_labels() for stage in ("normalise", "too_old")
     }
     return stage if stage in known else ("unknown" if not stage else "other")

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import uuid
 
+from kafka import KafkaProducer
+
 from services.contract import codec, topics
 from services.runtime.settings import REPO_ROOT
 from tests.conftest import SECRETS
@@ -23,6 +25,10 @@ def test_the_department_example_consumes_its_topic_and_reports_the_first_reply(s
     _, extra, _ = stack
     routed = routed_conversation(stack, broker, "De grijze container is al twee weken niet geleegd")
     conversation = routed.message.conversation_id
+    # One record on the topic that is no RoutedMessage: the consumer skips and reports it, and goes on.
+    producer = KafkaProducer(bootstrap_servers=broker.address, acks="all")
+    producer.send(topics.routed_topic("afval"), key=b"garbage", value=b"\xff\xfe not a RoutedMessage").get(10)
+    producer.close()
     # The example's group reads from the beginning: everything on the topic up to and including ours.
     on_topic = len(read_topics(broker.address, [topics.routed_topic("afval")], until=lambda records: False, timeout=3))
     afval_token = dict(p.split("=", 1) for p in SECRETS["DEPARTMENT_API_TOKENS"].split(","))["afval"]
@@ -34,6 +40,7 @@ def test_the_department_example_consumes_its_topic_and_reports_the_first_reply(s
     )
     assert done.returncode == 0, done.stderr
     assert conversation in done.stdout, done.stdout
+    assert "skipped an unreadable record at contact.routed.afval" in done.stderr
     assert "whatsapp" in done.stdout
 
     def reported(records: list) -> bool:

@@ -35,6 +35,7 @@ from services.contract.vocabulary import TRIAGE
 from services.ingest.signatures import base64_signature, hex_signature
 from services.metrics.config import load_kpi_config
 from services.metrics.office_hours import epoch_to_datetime
+from services.runtime.routed_consumer import BadRecord, decoded, log_bad_record
 from tools.demo import payloads
 from tools.demo.payloads import signed_json
 from tools.demo.settings import DemoSettings
@@ -332,7 +333,10 @@ async def run(settings: DemoSettings) -> None:
                 batch = await consumer.getmany(timeout_ms=500)
                 for records in batch.values():
                     for record in records:
-                        routed = codec.decode_routed(record.value)
+                        routed = decoded(record)
+                        if isinstance(routed, BadRecord):  # one bad record must not stop the demo
+                            log_bad_record(routed)
+                            continue
                         seen.add(routed.message.id)
                         say(describe(routed))
                         if routed.decision.method != codec.RoutingMethod.ROUTING_METHOD_MANUAL:
