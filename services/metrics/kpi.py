@@ -78,3 +78,9 @@ def spike_alert(spike: Spike, window_seconds: int, now: float) -> codec.SpikeAle
         detected_at=codec.timestamp_from_epoch(now),
         category=spike.category,
     )
+
+
+def redis_memory_ratio(info: dict) -> float:
+    """used_memory / maxmemory from Redis's INFO memory; 0 when Redis has no limit."""
+    limit = float(info.get("maxmemory", 0) or 0)
+    return float(info.get("used_memory", 0) or 0) / limit if limit > 0 else 0.0

@@ -17,7 +17,13 @@ from redis.exceptions import RedisError
 from services.contract import codec, topics
 from services.contract.departments import load_routing_config
 from services.metrics.config import TRIAGE, load_kpi_config
-from services.metrics.kpi import dead_letter_stage_label, observe_routed, spike_alert, spike_category_label
+from services.metrics.kpi import (
+    dead_letter_stage_label,
+    observe_routed,
+    redis_memory_ratio,
+    spike_alert,
+    spike_category_label,
+)
 from services.metrics.ledger import ConversationLedger
 from services.metrics.office_hours import epoch_to_datetime
 from services.metrics.settings import MetricsSettings
@@ -109,6 +115,10 @@ SPIKE_ACTIVE = Gauge(
 SPIKE_BASELINE = Gauge(
     "contact_spike_baseline_messages", "The usual count per window of the largest ongoing spike per label pair.",
     ["department", "category"],
+)
+REDIS_MEMORY = Gauge(
+    "contact_redis_memory_used_ratio",
+    "Redis's used memory as a share of its maxmemory (0 when no limit is set): the alert fires before it is full.",
 )
 OFFICE_OPEN = Gauge(
     "contact_office_open", "1 while the gemeente is open (office hours, holidays: kpi.yaml), else 0."
@@ -341,5 +351,10 @@ def create_app(settings: MetricsSettings) -> faust.App:
     @app.timer(settings.metrics_refresh_seconds)
     async def refresh_gauges() -> None:
         await kpis.refresh_gauges()
+        try:
+            memory = await redis.info("memory")
+            REDIS_MEMORY.set(redis_memory_ratio(memory))
+        except RedisError:
+            pass  # Redis away: the state-unavailable counter and the lag tell it
 
     return app

@@ -7,13 +7,17 @@ it sends, "done" once Kafka acknowledged. Reading a record again:
   pending  → the crash fell between the send and the mark: look in the destination topic from the
              pending time on; found → skip it (and mark it done), not found → send it.
   none     → route it.
-Without Redis the router still routes (at-least-once; consumers can deduplicate on message.id).
+Without Redis (away, or full and refusing writes) the router still routes; what this process published
+recently is remembered in memory too (RecentOutputs, bounded), so a webhook redelivered many times while
+Redis cannot dedup is still published once. Across a restart during a Redis outage a copy can slip
+through (at-least-once; consumers deduplicate on message.id).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +46,24 @@ LOOKBACK_MS = 60_000
 READ_BACK_SECONDS = 60.0
 
 
+class RecentOutputs:
+    """The output keys this process published last, at most `size` of them (oldest forgotten first)."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._keys: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def add(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._keys[key] = None
+            self._keys.move_to_end(key)
+        while len(self._keys) > self.size:
+            self._keys.popitem(last=False)
+
+
 def output_key(outcome: Outcome, source: tuple[str, int, int]) -> str:
     """The identity of an output: the message id, or for a dead letter its source record."""
     return outcome.message_id or "dl:{}:{}:{}".format(*source)
@@ -64,13 +86,17 @@ def parse_mark(raw: bytes | None) -> Mark | None:
     return Mark("done")
 
 
-def plan(keys: Sequence[str], marks: Mapping[str, Mark | None], published: set[str]) -> list[bool]:
-    """Which outputs to send (True) — the first of each key that is neither done nor found published."""
+def plan(
+    keys: Sequence[str], marks: Mapping[str, Mark | None], published: set[str], recent: RecentOutputs | None = None
+) -> list[bool]:
+    """Which outputs to send (True) — the first of each key that is neither done, found published, nor
+    published by this process recently."""
     seen: set[str] = set()
     decisions = []
     for key in keys:
         mark = marks.get(key)
-        already = key in seen or (mark is not None and (mark.state == "done" or key in published))
+        already = (key in seen or (recent is not None and key in recent)
+                   or (mark is not None and (mark.state == "done" or key in published)))
         if already:
             SKIPPED.labels("duplicate_in_batch" if key in seen else "already_published").inc()
         seen.add(key)

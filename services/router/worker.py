@@ -25,7 +25,7 @@ from services.router.decision.routing import RoutingContext, SourceRecord, route
 from services.router.handling_api import SERVICE_NAME as HANDLING_SERVICE_NAME
 from services.router.handling_api import HandlingServicer
 from services.router.memory import ConversationMemory, RoutedStore
-from services.router.outputs import OutputLedger, find_published, output_key, plan
+from services.router.outputs import OutputLedger, RecentOutputs, find_published, output_key, plan
 from services.router.settings import RouterSettings
 from services.router.wiring import build_decider
 from services.runtime.kafka import aiokafka_security
@@ -79,6 +79,8 @@ class BatchRouter:
         self.ledger = ledger
         self.send = send
         self.consumer_options = consumer_options
+        # Published by this process lately: no second copy of a redelivered message while Redis refuses.
+        self.recent = RecentOutputs()
 
     async def route_stream(self, stream: faust.StreamT, batch_size: int, within: float) -> None:
         # take_events acks a batch when the body is done with it, and also when the body raises: an
@@ -117,6 +119,7 @@ class BatchRouter:
             pending.append(await self.send(outcome.topic, outcome.key, outcome.value))
             tally[outcome.destination, outcome.method, outcome.channel] += 1
         await asyncio.gather(*pending)
+        self.recent.add(k for _, k in fresh)
         await self.ledger.mark_done(k for _, k in fresh)
         await self.memory.remember({o.conversation_id: o.department for o in decided if o.department})
         await self.store.keep({o.message_id: o.value for o in outcomes if o.message_id})
@@ -141,7 +144,7 @@ class BatchRouter:
             log.warning("after a restart: %d output(s) were in flight, %d of them already on Kafka",
                         len(unsure), len(published))
         await self.ledger.mark_done(published)
-        fresh = [(o, k) for o, k, send in zip(outcomes, keys, plan(keys, marks, published)) if send]
+        fresh = [(o, k) for o, k, send in zip(outcomes, keys, plan(keys, marks, published, self.recent)) if send]
         await self.ledger.mark_pending({k: o.topic for o, k in fresh}, int(time.time() * 1000))
         return fresh
 

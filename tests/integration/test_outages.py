@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import time
 from collections import Counter
 
 import pytest
@@ -87,3 +88,45 @@ def test_redis_unreachable_degrades_to_publishing_and_dedup_comes_back(fresh_bro
     copies = inbound_copies(fresh_broker.address, [degraded, back])
     assert copies[codec.message_id(codec.Channel.CHANNEL_WHATSAPP, back["id"])] == 1
     assert copies[codec.message_id(codec.Channel.CHANNEL_WHATSAPP, degraded["id"])] == 1
+
+
+def test_redis_full_doubles_nothing_downstream(fresh_broker, own_redis, whatsapp, tmp_path):
+    """Redis at its memory limit refuses every write (noeviction). The platform redelivers a webhook many
+    times: the ingestor cannot dedup and publishes each copy, but the router publishes the message once."""
+    import redis as redis_client
+
+    from tests.helpers import all_decided_topics
+
+    port, grpc_port = free_port(), free_port()
+    router = ServiceProcess("services.router", service_env(
+        KAFKA_BOOTSTRAP_SERVERS=fresh_broker.address, REDIS_URL=f"redis://{own_redis.address}/0",
+        ROUTER_PORT=str(port), ROUTER_GRPC_PORT=str(grpc_port), ROUTER_DATA_DIR=str(tmp_path / "router"),
+    ), tmp_path / "router.log")
+    try:
+        router.wait_ready(f"http://127.0.0.1:{port}/readyz", timeout=120)
+        client = redis_client.Redis.from_url(f"redis://{own_redis.address}/0")
+        client.config_set("maxmemory-policy", "noeviction")
+        client.config_set("maxmemory", "1")  # below what is in use: every write is refused (OOM)
+        try:
+            message = whatsapp_message("31600000022", text="Mijn kliko is al twee weken niet geleegd")
+            statuses = set()
+            for _ in range(10):  # redelivered over some seconds: each copy in a batch of its own
+                statuses.add(post(whatsapp, message))
+                time.sleep(0.4)
+            assert statuses == {200}
+        finally:
+            client.config_set("maxmemory", "0")
+            client.close()
+        message_id = codec.message_id(codec.Channel.CHANNEL_WHATSAPP, message["id"])
+        assert inbound_copies(fresh_broker.address, [message])[message_id] > 1  # the ingestor could not dedup
+
+        def copies(records) -> int:
+            return sum(codec.decode_routed(r.value).message.id == message_id for r in records)
+
+        routed = read_topics(fresh_broker.address, all_decided_topics(), until=lambda recs: copies(recs) >= 1,
+                             timeout=60)
+        time.sleep(3)  # let the router work through every copy on contact.inbound
+        routed = read_topics(fresh_broker.address, all_decided_topics(), until=lambda recs: False, timeout=3)
+        assert copies(routed) == 1
+    finally:
+        router.stop()

@@ -28,3 +28,10 @@ def test_triage_is_its_own_destination_and_skew_is_clamped():
     observation = observe_routed(routed("", True, timedelta(milliseconds=-5)))
     assert observation.department == "triage"
     assert observation.ingest_to_routed_seconds == 0.0
+
+
+def test_redis_memory_ratio_is_used_over_the_limit_and_zero_without_one():
+    from services.metrics.kpi import redis_memory_ratio
+
+    assert redis_memory_ratio({"used_memory": 600, "maxmemory": 800}) == 0.75
+    assert redis_memory_ratio({"used_memory": 600, "maxmemory": 0}) == 0.0

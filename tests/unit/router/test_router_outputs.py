@@ -25,3 +25,14 @@ def test_a_dead_letter_is_identified_by_its_source_record():
     assert output_key(letter, ("contact.inbound", 2, 41)) == "dl:contact.inbound:2:41"
     routed = Outcome("contact.routed.afval", b"k", b"v", "afval", "rule", "webform", message_id="m-1")
     assert output_key(routed, ("contact.inbound", 2, 42)) == "m-1"
+
+
+def test_what_this_process_published_lately_is_not_sent_again_without_the_ledger():
+    from services.router.outputs import RecentOutputs, plan
+
+    recent = RecentOutputs(size=3)
+    recent.add(["a", "b"])
+    # Redis refuses (no marks): "a" was published by this process a moment ago, "c" is new.
+    assert plan(["a", "c", "c"], {}, set(), recent) == [False, True, False]
+    recent.add(["c", "d", "e"])
+    assert "a" not in recent and "b" not in recent and {"c", "d", "e"} == {k for k in "cde" if k in recent}
