@@ -5,6 +5,7 @@ application/x-www-form-urlencoded, signed with X-Webform-Signature-256 like Meta
 
 Fields: message (required), subject, name, email, phone, category (the topic the citizen picked),
 submission_id (the CMS's id; makes retries idempotent), reference (an existing case or conversation).
+Without a submission_id, identical posts within the same 10-minute window count as one (a retry).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from services.ingest.pseudonym import Pseudonymizer
 CHANNEL = codec.Channel.CHANNEL_WEBFORM
 FIELDS = ("message", "subject", "name", "email", "phone", "category", "submission_id", "reference")
 MAX_FIELD_CHARS = 500
+# A post without submission_id is a retry of an identical one only within the same window this long.
+RETRY_WINDOW_SECONDS = 600
 
 
 def parse_webform_body(body: bytes, content_type: str) -> dict[str, str]:
@@ -62,9 +65,12 @@ def webform_submission_to_contact(
     email = fields.get("email", "")
     if email and ("@" not in email or " " in email):
         raise PayloadError("field 'email' is not an e-mail address")
-    # Without a CMS id, the content itself identifies the submission, so a retried post dedups.
+    # Without a CMS id, the content and a short window identify the submission: a retried post within
+    # minutes dedups, while two citizens who send the same words later are two messages (for 8 days
+    # before, the second was acknowledged and dropped). The CMS's submission_id is the reliable key.
+    window = int(received_at.timestamp() // RETRY_WINDOW_SECONDS)
     submission_id = fields.get("submission_id") or hashlib.sha256(
-        json.dumps(fields, sort_keys=True).encode()
+        json.dumps({**fields, "retry_window": window}, sort_keys=True).encode()
     ).hexdigest()[:32]
     handle = email.lower() or fields.get("phone", "")
     author_id = pseudonymizer.pseudonym("email" if email else "phone", handle) if handle else ""

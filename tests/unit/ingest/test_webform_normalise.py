@@ -43,6 +43,18 @@ def test_without_submission_id_a_retry_gets_the_same_id():
     assert first.id == again.id != other.id
 
 
+def test_two_anonymous_citizens_with_the_same_words_later_are_two_messages():
+    """Before, the second was acknowledged and dropped for 8 days as a "retry" of the first."""
+    from datetime import timedelta
+
+    fields = {"message": "Kapotte lantaarnpaal"}
+    first = webform_submission_to_contact(dict(fields), NOW, PSEUDO).messages[0]
+    retry = webform_submission_to_contact(dict(fields), NOW + timedelta(seconds=30), PSEUDO).messages[0]
+    later = webform_submission_to_contact(dict(fields), NOW + timedelta(minutes=11), PSEUDO).messages[0]
+    assert first.id == retry.id != later.id
+    assert first.conversation_id != later.conversation_id
+
+
 def test_reference_keeps_follow_ups_in_one_conversation():
     a = webform_submission_to_contact({"message": "eerste", "reference": "Z-123"}, NOW, PSEUDO).messages[0]
     b = webform_submission_to_contact({"message": "tweede", "reference": "Z-123"}, NOW, PSEUDO).messages[0]
