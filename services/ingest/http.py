@@ -5,6 +5,7 @@ ContactMessages. Everything here answers the same way on every channel:
 
   400 malformed body (with a reason)     401 signature missing     403 signature wrong
   408 body not sent in time (slow client) 413 body too large      503 Kafka did not acknowledge (retry)
+  429 the channel's sender posted too much (web form, per client), with Retry-After
   415 a Content-Encoding other than identity (refused before reading: no platform compresses webhooks,
       and inflating an unsigned gzip bomb before the signature check costs memory and time)
   200 only after Kafka has every message (acks=all), or when all of them were delivered before.
@@ -30,7 +31,7 @@ from services.contract import codec, topics
 from services.ingest.channels import channel as channel_of
 from services.ingest.dedup import DeliveryLedger
 from services.ingest.delivery import PUBLISH_SECONDS, REQUESTS, Deliverer
-from services.ingest.payload import Normalised, PayloadError
+from services.ingest.payload import Normalised, PayloadError, RateLimited
 from services.ingest.pseudonym import Pseudonymizer
 from services.ingest.settings import IngestorSettings
 from services.ingest.signatures import SignatureCheck
@@ -87,6 +88,11 @@ def webhook_handler(
         except PayloadError as exc:
             REQUESTS.labels(channel, "malformed").inc()
             return error_response(400, str(exc))
+        except RateLimited as exc:
+            REQUESTS.labels(channel, "rate_limited").inc()
+            response = error_response(429, str(exc))
+            response.headers["Retry-After"] = str(exc.retry_after_seconds)
+            return response
         except Exception as exc:  # noqa: BLE001 - a normaliser bug must not lose an authentic message
             return await dead_letter_webhook(deliverer, body, request, exc)
         try:
@@ -171,6 +177,7 @@ class Ingestor:
     deliverer: Deliverer
     pseudonymizer: Pseudonymizer
     threads: ThreadIndex
+    redis: Redis
 
 
 def build_ingestor(settings: IngestorSettings, channel: str) -> Ingestor:
@@ -200,6 +207,7 @@ def build_ingestor(settings: IngestorSettings, channel: str) -> Ingestor:
                             else None),
         pseudonymizer=Pseudonymizer(settings.author_pseudonym_key.get_secret_value().encode()),
         threads=threads,
+        redis=redis,
     )
 
 

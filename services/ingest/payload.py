@@ -79,6 +79,14 @@ class Normalised:
         self.ignored[kind] = self.ignored.get(kind, 0) + 1
 
 
+class RateLimited(Exception):
+    """A sender that posted too much: answered 429 with Retry-After, nothing published."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(f"too many submissions; retry after {retry_after_seconds} s")
+        self.retry_after_seconds = retry_after_seconds
+
+
 def parse_json_object(body: bytes) -> dict:
     """JSON body as a dict, or PayloadError saying why not."""
     try:

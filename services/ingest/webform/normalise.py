@@ -6,6 +6,8 @@ application/x-www-form-urlencoded, signed with X-Webform-Signature-256 like Meta
 Fields: message (required), subject, name, email, phone, category (the topic the citizen picked),
 submission_id (the CMS's id; makes retries idempotent), reference (an existing case or conversation).
 Without a submission_id, identical posts within the same 10-minute window count as one (a retry).
+client (optional): the CMS's pseudonymous id of the sender (e.g. a keyed hash of the IP address) for the
+rate limit; it is never published.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from services.ingest.payload import Normalised, PayloadError, parse_json_object
 from services.ingest.pseudonym import Pseudonymizer
 
 CHANNEL = codec.Channel.CHANNEL_WEBFORM
-FIELDS = ("message", "subject", "name", "email", "phone", "category", "submission_id", "reference")
+FIELDS = ("message", "subject", "name", "email", "phone", "category", "submission_id", "reference", "client")
 MAX_FIELD_CHARS = 500
 # A post without submission_id is a retry of an identical one only within the same window this long.
 RETRY_WINDOW_SECONDS = 600
