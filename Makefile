@@ -15,12 +15,13 @@ MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.
 
 venv: $(STAMP)
 
-# Debian's prometheus package: promtool for the rule tests, prometheus for `make run`.
+# Debian's prometheus package: promtool for the rule tests, prometheus for `make run`; openssl makes the
+# TLS test's certificate.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 tools:
-	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
-	  echo "installing Debian's prometheus package (promtool, prometheus) ..."; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+	@command -v promtool >/dev/null && command -v prometheus >/dev/null && command -v openssl >/dev/null || { \
+	  echo "installing Debian's prometheus and openssl packages ..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus openssl >/dev/null; }
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
