@@ -371,3 +371,11 @@ def test_the_image_is_multi_stage_non_root_and_configured_by_settings(rendered):
     settings_names = {n.upper() for cls in SETTINGS_OF.values() for n in cls.model_fields}
     assert {"DEPARTMENTS_FILE", "KPI_CONFIG_FILE", "ROUTER_MODEL_FILE"} <= names
     assert names - {"PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"} <= settings_names
+
+
+def test_every_statefulset_is_governed_by_a_headless_service(rendered):
+    _, objects = rendered
+    services = by_name(objects, "Service")
+    for statefulset in of_kind(objects, "StatefulSet"):
+        governing = services[statefulset["spec"]["serviceName"]]
+        assert governing["spec"].get("clusterIP") == "None", statefulset["metadata"]["name"]
