@@ -20,6 +20,7 @@ from services.ingest.webform.normalise import (
     webform_submission_to_contact,
 )
 from services.ingest.webform.settings import WebformSettings
+from services.runtime.redis_store import count_in_window
 
 CHANNEL = channel("webform")
 PATH = CHANNEL.webhook_path
@@ -46,13 +47,11 @@ class ClientLimit:
             return
         key = "ratelimit:webform:" + hashlib.sha256(client.encode()).hexdigest()[:32]
         try:
-            count = await self.redis.incr(key)
-            if count == 1:
-                await self.redis.expire(key, self.window)
-            if count > self.limit:
-                raise RateLimited(max(1, int(await self.redis.ttl(key))))
+            count, seconds_left = await count_in_window(self.redis, key, self.window)
         except RedisError:
             return
+        if count > self.limit:
+            raise RateLimited(max(1, seconds_left))
 
 
 def add_webform_routes(

@@ -16,21 +16,23 @@ from tests.unit.ingest.test_ingest_http import PSEUDO, SECRETS, FakePublisher
 
 
 class FakeRedis:
-    """INCR, EXPIRE and TTL, as the limit uses them."""
+    """The count_in_window script's effect (INCR, EXPIRE on the first, TTL); the real script runs against
+    a real Redis in tests/integration/test_redis_store.py."""
 
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         self.expiry: dict[str, int] = {}
 
-    async def incr(self, key: str) -> int:
-        self.counts[key] = self.counts.get(key, 0) + 1
-        return self.counts[key]
+    def register_script(self, source: str):  # noqa: ANN201
+        assert "INCR" in source and "EXPIRE" in source
 
-    async def expire(self, key: str, seconds: int) -> None:
-        self.expiry[key] = seconds
+        async def run(keys: list[str], args: list[int]) -> list[int]:
+            [key], [window] = keys, args
+            self.counts[key] = self.counts.get(key, 0) + 1
+            self.expiry.setdefault(key, window)
+            return [self.counts[key], self.expiry[key]]
 
-    async def ttl(self, key: str) -> int:
-        return self.expiry.get(key, -1)
+        return run
 
 
 async def test_a_client_past_its_limit_gets_429_and_others_are_served():
