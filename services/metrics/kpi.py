@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from services.contract import codec
 from services.contract.vocabulary import TRIAGE
 from services.metrics.spikes import ALL, Spike
+from services.runtime.routed_consumer import STAGE as CONSUMER_STAGE
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,15 @@ class RoutedObservation:
     ingest_to_routed_seconds: float
 
 
+# The stages that dead-letter: the router's, a department consumer's, and each ingestor's.
+DEAD_LETTER_STAGES = frozenset({"router.decode", "router.decide", CONSUMER_STAGE} | {
+    f"{name}.{stage}" for name in codec.channel_labels() for stage in ("normalise", "too_old")
+})
+
+
 def dead_letter_stage_label(stage: str) -> str:
-    """The stages that dead-letter (router.decode, router.decide, <channel>.normalise, <channel>.too_old);
-    else "other"."""
-    known = {"router.decode", "router.decide", "consumer.decode"} | {
-        f"{name}.{stage}" for name in codec.channel_labels() for stage in ("normalise", "too_old")
-    }
-    return stage if stage in known else ("unknown" if not stage else "other")
+    """A stage of DEAD_LETTER_STAGES; "unknown" when empty, "other" for anything else."""
+    return stage if stage in DEAD_LETTER_STAGES else ("unknown" if not stage else "other")
 
 
 def category_label(category: str, known: Collection[str]) -> str:

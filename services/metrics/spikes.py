@@ -104,7 +104,7 @@ class SpikeDetector:
         self._pruned_at: int | None = None
         # Per remembered message: its theme keys and its category.
         self._message_keys: OrderedDict[str, tuple[tuple[str, ...], str]] = OrderedDict()
-        # Themes not counted because max_series was reached (for a metric).
+        # Themes not counted because max_series was reached (contact_spike_themes_untracked).
         self.untracked = 0
 
     def bucket_of(self, epoch_seconds: float) -> int:

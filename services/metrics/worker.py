@@ -116,6 +116,10 @@ SPIKE_BASELINE = Gauge(
     "contact_spike_baseline_messages", "The usual count per window of the largest ongoing spike per label pair.",
     ["department", "category"],
 )
+SPIKE_UNTRACKED = Gauge(
+    "contact_spike_themes_untracked",
+    "Themes not counted since start because the spike detector tracks max_series already (spikes.max_series).",
+)
 REDIS_MEMORY = Gauge(
     "contact_redis_memory_used_ratio",
     "Redis's used memory as a share of its maxmemory (0 when no limit is set): the alert fires before it is full.",
@@ -308,6 +312,7 @@ class KpiRecorder:
             BACKLOG_OVER_SLA.labels(department).set(backlog.over_sla)
         if self.detector.expire(now):
             self.show_spikes()
+        SPIKE_UNTRACKED.set(self.detector.untracked)
         self.ledger.forget_answers_before(now - self.answered_memory_seconds)
         await self.save([])
 
