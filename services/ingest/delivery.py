@@ -73,7 +73,8 @@ class Deliverer:
             messages, too_old = split_too_old(messages, self.clock(), self.max_age_seconds)
             if too_old:
                 await self.keep_too_old(too_old)
-                normalised.ignored["too_old"] = normalised.ignored.get("too_old", 0) + len(too_old)
+                for _ in too_old:
+                    normalised.ignore("too_old")
         published, duplicates = await self.deliver(messages)
         for kind, count in normalised.ignored.items():
             IGNORED.labels(self.channel, kind).inc(count)

@@ -28,10 +28,13 @@ class _Bearer(grpc.UnaryUnaryClientInterceptor):
         return continuation(with_token, request)
 
 
-def authenticated_channel(address: str, token: str, ca_file: str = "") -> grpc.Channel:
+def authenticated_channel(
+    address: str, token: str, ca_file: str = "", options: tuple[tuple[str, object], ...] = ()
+) -> grpc.Channel:
+    """`options` are gRPC channel options, e.g. (("grpc.max_send_message_length", n),)."""
     if ca_file:
         with open(ca_file, "rb") as handle:
-            channel = grpc.secure_channel(address, grpc.ssl_channel_credentials(handle.read()))
+            channel = grpc.secure_channel(address, grpc.ssl_channel_credentials(handle.read()), options=options)
     else:
-        channel = grpc.insecure_channel(address)
+        channel = grpc.insecure_channel(address, options=options)
     return grpc.intercept_channel(channel, _Bearer(token))

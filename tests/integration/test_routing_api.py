@@ -11,7 +11,7 @@ import pytest
 from gemeente.contact.v1 import routing_pb2, routing_pb2_grpc
 
 from services.contract import codec, topics
-from services.runtime.grpc_client import _Bearer, authenticated_channel
+from services.runtime.grpc_client import authenticated_channel
 from tests.conftest import SECRETS
 from tests.helpers import all_decided_topics, read_topics, routed_with_id
 from tests.integration.test_end_to_end import metric_value, post_whatsapp
@@ -41,10 +41,8 @@ def test_oversized_and_malformed_requests_are_refused_before_any_work(stack):
     """A 3.9 MB subject once held the routing loop for 38 s; bytes that are no ClassifyRequest answered
     UNKNOWN. Both are INVALID_ARGUMENT now, and a request over the message limit is refused by gRPC."""
     _, extra, _ = stack
-    with grpc.intercept_channel(
-        grpc.insecure_channel(f"127.0.0.1:{extra['router_grpc']}", options=[("grpc.max_send_message_length", 8 << 20)]),
-        _Bearer(SECRETS["WEBCARE_API_TOKEN"]),
-    ) as channel:
+    with authenticated_channel(f"127.0.0.1:{extra['router_grpc']}", SECRETS["WEBCARE_API_TOKEN"],
+                               options=(("grpc.max_send_message_length", 8 << 20),)) as channel:
         routing = routing_pb2_grpc.RoutingServiceStub(channel)
         with pytest.raises(grpc.RpcError) as long_subject:
             routing.Classify(routing_pb2.ClassifyRequest(text="kliko vol", subject="x" * 600), timeout=10)
