@@ -43,7 +43,7 @@ DECLARED = {
     "action": "the HandledAction enum",
     "sla": "'met' or 'missed'",
     "stage": "router.decode, router.decide, <channel>.normalise, 'other', 'unknown'",
-    "reason": "the output ledger's two reasons",
+    "reason": "literals in code: the output ledger's skip reasons, the gRPC guard's refusal reasons",
     "error": "exception class names: bounded by the code that runs",
     "topic": "our topic names",
     "group": "our consumer group ids",
