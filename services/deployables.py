@@ -44,7 +44,18 @@ BY_NAME: dict[str, Deployable] = {d.name: d for d in DEPLOYABLES}
 
 def secret_names() -> tuple[str, ...]:
     """Every secret the services read: the channels' (registry order), then the API tokens."""
-    return (*channel_secret_names(), *API_SECRETS)
+    return tuple(dict.fromkeys((*channel_secret_names(), *API_SECRETS)))
+
+
+# The Secret's keys for the bundled Redis (k8s/base/redis.yaml): the server's password, and the URL with
+# that password the services connect with. Not among secret_names(): `make run` and the tests start a
+# Redis of their own and set REDIS_URL to it.
+STORE_SECRETS = {
+    "REDIS_PASSWORD": ("Password the bundled Valkey requires (k8s/base/redis.yaml): hex, the same as in REDIS_URL.",
+                       "change-me"),
+    "REDIS_URL": ("Redis (or Valkey) URL with the password: the bundled one, or your operator-run Redis (rediss:// for TLS).",
+                  "redis://:change-me@gemeente-redis:6379/0"),
+}
 
 
 def settings_class(module: str) -> type:

@@ -13,7 +13,13 @@ from services.contract.departments import load_departments
 from services.contract.topics import all_topics
 from services.deployables import secret_names
 from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
-from tools.devstack.servers import ServerProcess, free_port, start_broker, start_redis
+from tools.devstack.servers import (
+    ServerProcess,
+    free_port,
+    redis_url,
+    start_broker,
+    start_redis,
+)
 from tools.topics import create_topics
 
 # One value per secret the registry names, readable in a failure message.
@@ -50,16 +56,17 @@ def fresh_broker(server_logs: Path) -> Iterator[ServerProcess]:
 
 @pytest.fixture(scope="session")
 def redis_server(server_logs: Path) -> Iterator[ServerProcess]:
-    server = start_redis(free_port(), server_logs)
+    """Password-protected, as in Kubernetes: every service reaches it through a REDIS_URL with the password."""
+    server = start_redis(free_port(), server_logs, password="test-redis-password-0123456789")
     yield server
     server.stop()
 
 
-@pytest.fixture
-def redis_url(redis_server: ServerProcess) -> Iterator[str]:
+@pytest.fixture(name="redis_url")
+def flushed_redis_url(redis_server: ServerProcess) -> Iterator[str]:
     import redis
 
-    url = f"redis://{redis_server.address}/0"
+    url = redis_url(redis_server)
     client = redis.Redis.from_url(url)
     client.flushdb()
     client.close()

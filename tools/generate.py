@@ -26,6 +26,7 @@ from services.deployables import (
     DEPLOYABLES,
     METRICS,
     ROUTER,
+    STORE_SECRETS,
     secret_names,
     settings_class,
 )
@@ -103,6 +104,8 @@ def secrets_example() -> str:
     departments = [d.id for d in load_departments(DEFAULT_DEPARTMENTS_FILE)]
     for name in secret_names():
         lines += [f"# {descriptions[name]}", f"{name}={secret_value(name, departments, lambda _: 'change-me')}"]
+    for name, (description, example) in STORE_SECRETS.items():
+        lines += [f"# {description}", f"{name}={example}"]
     return "\n".join(lines) + "\n"
 
 

@@ -186,7 +186,7 @@ def build_ingestor(settings: IngestorSettings, channel: str) -> Ingestor:
         settings.kafka_bootstrap_servers, settings.publish_timeout_seconds, f"ingest-{channel}",
         aiokafka_security(settings),
     )
-    redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    redis = Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=1.0, socket_connect_timeout=1.0)
     ledger = DeliveryLedger(redis, settings.dedup_ttl_seconds, claim_seconds=2 * settings.publish_timeout_seconds)
     threads = ThreadIndex(redis, settings.thread_ttl_seconds)
     app = create_ingest_app(publisher, settings.max_body_bytes, settings.read_timeout_seconds)

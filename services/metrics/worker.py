@@ -325,7 +325,7 @@ def create_app(settings: MetricsSettings) -> faust.App:
     async def send(topic: str, key: bytes, value: bytes) -> asyncio.Future:
         return await app.producer.send(topic, key, value, None, None, None)
 
-    redis = Redis.from_url(settings.redis_url, socket_timeout=2.0, socket_connect_timeout=2.0)
+    redis = Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=2.0, socket_connect_timeout=2.0)
     kpis = KpiRecorder(settings, KpiStore(redis), send)
 
     def topic(*names: str) -> faust.TopicT:

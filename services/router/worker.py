@@ -180,7 +180,7 @@ def create_app(
         decider, urgency = build_decider(settings)
     app = create_stream_app("gemeente-router", settings, web_host=settings.router_host,
                             web_port=settings.router_port, data_dir=settings.router_data_dir)
-    redis = Redis.from_url(settings.redis_url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    redis = Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=1.0, socket_connect_timeout=1.0)
     memory = ConversationMemory(redis, settings.sticky_ttl_seconds)
     store = RoutedStore(redis, settings.routed_retention_seconds)
 

@@ -34,7 +34,10 @@ class CommonSettings(BaseSettings):
     kafka_sasl_username: str = Field("", description="SASL user (the service's KafkaUser).")
     kafka_sasl_password: SecretStr = Field(SecretStr(""), description="SASL password (from the KafkaUser's Secret).")
     kafka_ssl_cafile: Path | None = Field(None, description="CA certificate file for SSL / SASL_SSL (the cluster CA).")
-    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for dedup and conversation state.")
+    redis_url: SecretStr = Field(
+        SecretStr("redis://127.0.0.1:6379/0"),
+        description="Redis (or Valkey) for dedup and conversation state: redis://:<password>@host:6379/0, rediss:// for TLS. A secret: it carries the password.",
+    )
     departments_file: Path = Field(
         DEFAULT_DEPARTMENTS_FILE, description="YAML file with the departments and the categories each handles; categories.yaml is read from beside it."
     )

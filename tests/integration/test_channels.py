@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import smtplib
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import time
 import uuid
 from email.message import EmailMessage
 from pathlib import Path

@@ -14,12 +14,13 @@ from services.runtime.settings import REPO_ROOT
 from tests.conftest import SECRETS, service_env
 from tests.helpers import all_decided_topics, routed_with_id
 from tools.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
+from tools.devstack.servers import redis_url
 
 
 def run_cli(broker, redis_server, *args: str, status: int = 0) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "tools.deadletters", *args], cwd=REPO_ROOT,
-        env=service_env(KAFKA_BOOTSTRAP_SERVERS=broker.address, REDIS_URL=f"redis://{redis_server.address}/3"),
+        env=service_env(KAFKA_BOOTSTRAP_SERVERS=broker.address, REDIS_URL=redis_url(redis_server, 3)),
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == status, done.stdout + done.stderr

@@ -19,7 +19,7 @@ from services.runtime.grpc_client import authenticated_channel
 from tests.conftest import SECRETS, service_env
 from tests.helpers import read_topics, routed_with_id
 from tools.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
-from tools.devstack.servers import free_port
+from tools.devstack.servers import free_port, redis_url
 from tools.devstack.stack import ServiceProcess
 
 META_SECRET = SECRETS["META_APP_SECRET"].encode()
@@ -156,7 +156,7 @@ def test_every_transport_refuses_temporarily_while_the_broker_is_down(fresh_brok
 
     ports = {name: free_port() for name in ("whatsapp", "email", "smtp", "kcc", "grpc")}
     env = service_env(
-        KAFKA_BOOTSTRAP_SERVERS=fresh_broker.address, REDIS_URL=f"redis://{redis_server.address}/2",
+        KAFKA_BOOTSTRAP_SERVERS=fresh_broker.address, REDIS_URL=redis_url(redis_server, 2),
         PUBLISH_TIMEOUT_SECONDS="2", WHATSAPP_PORT=str(ports["whatsapp"]), EMAIL_PORT=str(ports["email"]),
         SMTP_PORT=str(ports["smtp"]), KCC_PORT=str(ports["kcc"]), KCC_GRPC_PORT=str(ports["grpc"]),
     )
@@ -197,7 +197,7 @@ def test_every_transport_refuses_temporarily_while_the_broker_is_down(fresh_brok
         # The claims were released: a retry after the outage is not mistaken for a duplicate.
         import redis
 
-        client = redis.Redis.from_url(f"redis://{redis_server.address}/2")
+        client = redis.Redis.from_url(redis_url(redis_server, 2))
         assert client.get(f"delivered:whatsapp:{lost['id']}") is None
         assert client.get("delivered:kcc:storing-1") is None
         client.close()

@@ -2,13 +2,15 @@
 
 import asyncio
 
+import pytest
 from kafka.admin import KafkaAdminClient
 from redis.asyncio import Redis
+from redis.exceptions import AuthenticationError, ResponseError
 
 from services.contract.departments import load_departments
 from services.contract.topics import all_topics
 from services.ingest.dedup import Claim, DeliveryLedger
-from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
+from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE, CommonSettings
 from tools.topics import create_topics
 
 
@@ -57,3 +59,21 @@ async def test_waiting_for_an_in_flight_delivery(redis_url):
     await owner.confirm(["k"])
     assert await waiter
     await redis.aclose()
+
+
+async def test_redis_takes_only_clients_with_its_password(redis_server, redis_url):
+    """As in Kubernetes (k8s/base/redis.yaml): the services reach Redis with the password in REDIS_URL."""
+    settings = CommonSettings(redis_url=redis_url)
+    assert redis_server.password not in repr(settings)  # a secret setting: never in a log line
+    good = Redis.from_url(settings.redis_url.get_secret_value())
+    anonymous = Redis.from_url(f"redis://{redis_server.address}/0")
+    wrong = Redis.from_url(f"redis://:not-the-password@{redis_server.address}/0")
+    try:
+        assert await good.ping() is True
+        with pytest.raises((AuthenticationError, ResponseError), match="(?i)auth"):
+            await anonymous.get("anything")
+        with pytest.raises((AuthenticationError, ResponseError), match="(?i)password|auth"):
+            await wrong.ping()
+    finally:
+        for client in (good, anonymous, wrong):
+            await client.aclose()

@@ -15,13 +15,13 @@ from tests.conftest import service_env
 from tests.helpers import read_topics
 from tests.integration.test_end_to_end import metric_value, post_whatsapp
 from tools.demo.payloads import whatsapp_message, whatsapp_webhook
-from tools.devstack.servers import free_port, start_redis
+from tools.devstack.servers import free_port, redis_url, start_redis
 from tools.devstack.stack import ServiceProcess
 
 
 @pytest.fixture
 def own_redis(server_logs):
-    server = start_redis(free_port(), server_logs)
+    server = start_redis(free_port(), server_logs, password="own-redis-password-0123456789")
     yield server
     server.process.send_signal(signal.SIGCONT)
     server.stop()
@@ -30,7 +30,7 @@ def own_redis(server_logs):
 @pytest.fixture
 def whatsapp(fresh_broker, own_redis, tmp_path):
     port = free_port()
-    env = service_env(KAFKA_BOOTSTRAP_SERVERS=fresh_broker.address, REDIS_URL=f"redis://{own_redis.address}/0",
+    env = service_env(KAFKA_BOOTSTRAP_SERVERS=fresh_broker.address, REDIS_URL=redis_url(own_redis),
                       PUBLISH_TIMEOUT_SECONDS="2", WHATSAPP_PORT=str(port))
     service = ServiceProcess("services.ingest.whatsapp", env, tmp_path / "whatsapp.log")
     base = f"http://127.0.0.1:{port}"
@@ -99,12 +99,12 @@ def test_redis_full_doubles_nothing_downstream(fresh_broker, own_redis, whatsapp
 
     port, grpc_port = free_port(), free_port()
     router = ServiceProcess("services.router", service_env(
-        KAFKA_BOOTSTRAP_SERVERS=fresh_broker.address, REDIS_URL=f"redis://{own_redis.address}/0",
+        KAFKA_BOOTSTRAP_SERVERS=fresh_broker.address, REDIS_URL=redis_url(own_redis),
         ROUTER_PORT=str(port), ROUTER_GRPC_PORT=str(grpc_port), ROUTER_DATA_DIR=str(tmp_path / "router"),
     ), tmp_path / "router.log")
     try:
         router.wait_ready(f"http://127.0.0.1:{port}/readyz", timeout=120)
-        client = redis_client.Redis.from_url(f"redis://{own_redis.address}/0")
+        client = redis_client.Redis.from_url(redis_url(own_redis))
         client.config_set("maxmemory-policy", "noeviction")
         client.config_set("maxmemory", "1")  # below what is in use: every write is refused (OOM)
         try:

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(letters)} dead letter(s)")
         return 0
     stages = frozenset(args.stage) if args.stage else None
-    redis = Redis.from_url(settings.redis_url)
+    redis = Redis.from_url(settings.redis_url.get_secret_value())
     producer = None if args.dry_run else KafkaProducer(
         bootstrap_servers=settings.kafka_bootstrap_servers, acks="all", **kafka_python_security(settings)
     )

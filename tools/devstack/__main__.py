@@ -8,6 +8,7 @@ generates throw-away secrets for this run, then runs every service and the demo 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from services.runtime.settings import REPO_ROOT, CommonSettings
 from tools.devstack.servers import (
     ServerProcess,
     port_is_open,
+    redis_url,
     start_broker,
     start_prometheus,
     start_redis,
@@ -54,9 +56,9 @@ def main() -> None:
             say(f"Tansu (Kafka protocol, in memory) on {broker.address}")
         if "REDIS_URL" not in env:
             ensure_free(REDIS_PORT, ", or point REDIS_URL at it")
-            redis = start_redis(REDIS_PORT, RUN_DIR)
+            redis = start_redis(REDIS_PORT, RUN_DIR, password=secrets.token_hex(16))
             servers.append(redis)
-            env["REDIS_URL"] = f"redis://{redis.address}/0"
+            env["REDIS_URL"] = redis_url(redis)
             say(f"Redis on {redis.address}")
         ensure_free(PROMETHEUS_PORT, " (make run's Prometheus uses it)")
         prometheus = start_prometheus(

@@ -53,6 +53,7 @@ class ServerProcess:
     host: str
     port: int
     log_path: Path
+    password: str = ""  # Redis: the password it requires (as in Kubernetes), empty for none
 
     @property
     def address(self) -> str:
@@ -120,18 +121,29 @@ def start_broker(port: int, log_dir: Path, host: str = "127.0.0.1", timeout: flo
     return _wait_listening(ServerProcess("tansu", process, host, port, log_path), timeout)
 
 
-def start_redis(port: int, log_dir: Path, host: str = "127.0.0.1", timeout: float = 10.0) -> ServerProcess:
+def start_redis(port: int, log_dir: Path, host: str = "127.0.0.1", timeout: float = 10.0,
+                password: str = "") -> ServerProcess:
+    """A Redis server; with `password` it refuses clients that do not authenticate, as it does in
+    Kubernetes (the password goes in on stdin, not in the process arguments)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"redis-{port}.log"
     process = subprocess.Popen(
-        [redis_binary(), "--port", str(port), "--bind", host, "--save", "", "--appendonly", "no",
+        [redis_binary(), "-", "--port", str(port), "--bind", host, "--save", "", "--appendonly", "no",
          "--dir", str(log_dir)],
         stdout=open(log_path, "wb"),
         stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE,
         start_new_session=True,
     )
-    return _wait_listening(ServerProcess("redis", process, host, port, log_path), timeout)
+    process.stdin.write(f'requirepass "{password}"\n'.encode() if password else b"")
+    process.stdin.close()
+    return _wait_listening(ServerProcess("redis", process, host, port, log_path, password), timeout)
+
+
+def redis_url(server: ServerProcess, db: int = 0) -> str:
+    """The REDIS_URL of `server`'s database `db`, with its password."""
+    credentials = f":{server.password}@" if server.password else ""
+    return f"redis://{credentials}{server.address}/{db}"
 
 
 def start_prometheus(port: int, config: Path, data_dir: Path, host: str = "127.0.0.1", timeout: float = 20.0) -> ServerProcess:

@@ -26,7 +26,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from services.contract.departments import load_departments
 from services.contract.topics import all_topics
 from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
-from tools.devstack.servers import free_port, start_broker, start_redis, throwaway_secrets
+from tools.devstack.servers import (
+    free_port,
+    redis_url,
+    start_broker,
+    start_redis,
+    throwaway_secrets,
+)
 from tools.devstack.stack import demo_environment, start_stack
 from tools.soak.memory import MIB, memory_trend
 from tools.topics import create_topics
@@ -59,13 +65,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="gemeente-soak-") as tmp:
         workdir = Path(tmp)
         broker = start_broker(free_port(), workdir)
-        redis = start_redis(free_port(), workdir)
+        redis = start_redis(free_port(), workdir, password="soak-redis-password")
         stack = demo = None
         try:
             create_topics(broker.address, all_topics(load_departments(DEFAULT_DEPARTMENTS_FILE)), 6, 1)
             secrets = throwaway_secrets()
             env = {**os.environ, **secrets, "KAFKA_BOOTSTRAP_SERVERS": broker.address,
-                   "REDIS_URL": f"redis://{redis.address}/0", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
+                   "REDIS_URL": redis_url(redis), "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
             stack = start_stack(env, workdir / "services", ready_timeout=120)
             say(f"{len(stack.processes)} services up; offering {RATE:g} msgs/s over all channels for "
                 f"{MINUTES:g} min (warm-up {WARMUP_SECONDS:g} s, a sample every {SAMPLE_SECONDS:g} s)")

@@ -379,3 +379,68 @@ def test_every_statefulset_is_governed_by_a_headless_service(rendered):
     for statefulset in of_kind(objects, "StatefulSet"):
         governing = services[statefulset["spec"]["serviceName"]]
         assert governing["spec"].get("clusterIP") == "None", statefulset["metadata"]["name"]
+
+
+# --- Redis (Valkey) ----------------------------------------------------------------------------------
+
+def redis_config(objects: list[dict]) -> dict[str, str]:
+    text = by_name(objects, "ConfigMap")["gemeente-redis-config"]["data"]["valkey.conf"]
+    pairs = (line.split(None, 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return {key: value for key, value in pairs}
+
+
+def memory_bytes(quantity: str) -> int:
+    units = {"mb": 1024**2, "gb": 1024**3, "Mi": 1024**2, "Gi": 1024**3}
+    unit = next(u for u in units if quantity.endswith(u))
+    return int(quantity[: -len(unit)]) * units[unit]
+
+
+def test_redis_requires_a_password_from_the_secret_and_clients_get_their_url_from_it(rendered):
+    _, objects = rendered
+    [redis] = of_kind(objects, "StatefulSet")
+    pod = redis["spec"]["template"]["spec"]
+    config = redis_config(objects)
+    # The password is included from a file the init container writes from the Secret: not in the spec.
+    assert config["include"] == "/run/valkey/auth.conf"
+    [init] = pod["initContainers"]
+    assert {e["name"]: e["valueFrom"]["secretKeyRef"] for e in init["env"]} == {
+        "REDIS_PASSWORD": {"name": "gemeente-secrets", "key": "REDIS_PASSWORD"}}
+    [server] = pod["containers"]
+    assert not any("pass" in arg.lower() for arg in server["command"] + server.get("args", []))
+    assert all("PONG" in " ".join(server[p]["exec"]["command"]) for p in ("readinessProbe", "livenessProbe"))
+    # Memory: a bound below the container's limit, evicting only keys that expire.
+    assert memory_bytes(config["maxmemory"]) < memory_bytes(server["resources"]["limits"]["memory"])
+    assert config["maxmemory-policy"] == "volatile-ttl"
+    # Clients: REDIS_URL (it carries the password) from the Secret, never from a ConfigMap.
+    assert not any("REDIS_URL" in c.get("data", {}) for c in of_kind(objects, "ConfigMap"))
+    for deployment, container in containers(objects):
+        env = {e["name"]: e for e in container["env"]}
+        assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"] == {"name": "gemeente-secrets", "key": "REDIS_URL"}, (
+            deployment["metadata"]["name"])
+
+
+def test_the_secret_example_names_every_secret_the_manifests_read(rendered):
+    _, objects = rendered
+    example = (K8S / "secrets.example.env").read_text()
+    keys = {line.split("=", 1)[0] for line in example.splitlines() if line and not line.startswith("#")}
+    read = set()
+    for workload in of_kind(objects, "Deployment") + of_kind(objects, "StatefulSet"):
+        pod = workload["spec"]["template"]["spec"]
+        for container in pod["containers"] + pod.get("initContainers", []):
+            for env in container.get("env", []):
+                ref = env.get("valueFrom", {}).get("secretKeyRef")
+                if ref and ref["name"] == "gemeente-secrets":
+                    read.add(ref["key"])
+    assert read == keys
+
+
+def test_third_party_images_are_pinned_to_a_release(rendered):
+    """No floating tags (`7.4-alpine`, `latest`): an exact version, or a digest."""
+    import re
+
+    _, objects = rendered
+    for workload in of_kind(objects, "Deployment") + of_kind(objects, "StatefulSet"):
+        pod = workload["spec"]["template"]["spec"]
+        for container in pod["containers"] + pod.get("initContainers", []):
+            image = container["image"]
+            assert re.search(r":\d+\.\d+\.\d+[\w.-]*(@sha256:[0-9a-f]{64})?$|@sha256:[0-9a-f]{64}$", image), image
