@@ -8,7 +8,14 @@
 * prometheus-rule.yaml: the PrometheusRule of deploy/prometheus/rules.yml;
 * ingestors.yaml: Deployment, Service and PodDisruptionBudget per channel of the channel registry
   (services/ingest/channels.py), pods labelled with their transport for the network policies;
-* ingress.yaml: the public webhook paths of the webhook channels;
+* webhook-route.yaml: the Gateway API HTTPRoute of the webhook channels' public paths, with the timeout the
+  ingestors need (their read and publish timeouts), and the NetworkPolicy that lets the gateway reach them;
+* grpc-tls.yaml: cert-manager's CA and a certificate per gRPC server (mounted by the server's Deployment);
+* grpc-policies.yaml: who may reach each gRPC port, by the caller's role (services/contract/access.py);
+* ../../components/ingress/generated/ingress.yaml: the same paths as an Ingress, for clusters without
+  Gateway API (a kustomize component that replaces the HTTPRoute);
+* ../../components/nginx-gateway-fabric/generated/client-settings.yaml: the body-size limit for NGINX
+  Gateway Fabric (Gateway API has no standard field for it);
 * ../../overlays/prod/generated/ingest-autoscaling.yaml: an HPA per ingestor;
 * dashboards/: the Grafana dashboards of deploy/grafana/dashboards.
 
@@ -28,15 +35,35 @@ sys.path.insert(0, str(ROOT))
 
 from services.contract import topics  # noqa: E402
 from services.contract.departments import load_departments  # noqa: E402
+from services.contract.access import PERMISSIONS  # noqa: E402
+from services.deployables import ROUTER  # noqa: E402
+from services.ingest.channels import BY_NAME as CHANNEL_BY_NAME  # noqa: E402
 from services.ingest.channels import CHANNELS, WEBHOOK_CHANNELS, Channel  # noqa: E402
+from services.ingest.settings import IngestorSettings  # noqa: E402
 
 OUT = ROOT / "k8s" / "base" / "generated"
 PROD_OUT = ROOT / "k8s" / "overlays" / "prod" / "generated"
+INGRESS_OUT = ROOT / "k8s" / "components" / "ingress" / "generated"
+NGF_OUT = ROOT / "k8s" / "components" / "nginx-gateway-fabric" / "generated"
+STRIMZI_API = "kafka.strimzi.io/v1"  # Strimzi 0.49 and later; 1.0 serves nothing else (docs/install.md)
+# The shared Gateway the webhook route attaches to (usually run by the platform team; overlays change it),
+# and the label of the namespaces whose proxies may reach the webhook ingestors (the gateway's data
+# plane, or an ingress controller): set it on that namespace (docs/install.md).
+GATEWAY = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "gemeente-gateway",
+           "namespace": "gateway-system", "sectionName": "https"}
+WEBHOOK_PROXY_LABEL = {"gemeente.nl/webhook-proxy": "true"}
+WEBHOOK_ROUTE = "gemeente-webhooks"  # the HTTPRoute, and the Ingress that replaces it
+# gRPC: which Deployment serves which service (its port is named "grpc"); a caller's pod (in this namespace)
+# or namespace (a department's own) carries API_ROLE_LABEL with its role of services/contract/access.py.
+GRPC_SERVERS = {"RoutingService": ROUTER.k8s_name, "HandlingService": ROUTER.k8s_name,
+                "IngestService": CHANNEL_BY_NAME["kcc"].deployment}
+API_ROLE_LABEL = "gemeente.nl/api-role"
 SECRETS_NAME = "gemeente-secrets"
 INGEST_KAFKA_USER = "gemeente-ingest"
 WEBHOOK_HOST = "contact.gemeente.example"
 CONFIG = ROOT / "deploy" / "config"
 CLUSTER_LABEL = {"strimzi.io/cluster": "gemeente-kafka"}
+NAMESPACE = "gemeente-contact"  # as in base/kustomization.yaml (certificate names carry it)
 DAY_MS = 24 * 3600 * 1000
 PARTITIONS = 6
 # Retention follows the privacy rules: the unmasked text lives on contact.inbound and, for a failed
@@ -50,12 +77,20 @@ RETENTION_DAYS = {
     topics.CORRECTIONS: 365,
 }
 ROUTED_RETENTION_DAYS = 30
+# An ingestor's CPU: `make bench` measures its own CPU per webhook (docs/performance.md: 0.9–1.2 ms, the
+# slowest channel 1.17 ms). With a request of 100m and a target of 70%, the HPA adds a pod above about
+# 60 webhooks/s per pod, long before the pod's limit (1 CPU, about 850/s) slows anything: a burst is
+# absorbed while the new pod starts. A busy gemeente sees a few messages a second.
+INGEST_CPU_SECONDS_PER_WEBHOOK = 0.0012
+INGEST_CPU_REQUEST_MILLI = 100
+INGEST_CPU_LIMIT_MILLI = 1000
+INGEST_CPU_TARGET_PERCENT = 70
 
 
 def kafka_topic(name: str) -> dict:
     days = RETENTION_DAYS.get(name, ROUTED_RETENTION_DAYS)
     return {
-        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "apiVersion": STRIMZI_API,
         "kind": "KafkaTopic",
         "metadata": {"name": name.replace(".", "-").replace("_", "-"), "labels": dict(CLUSTER_LABEL)},
         "spec": {
@@ -77,7 +112,7 @@ def acl(resource_type: str, name: str, operations: list[str], pattern: str = "li
 
 def kafka_user(name: str, acls: list[dict], purpose: str) -> dict:
     return {
-        "apiVersion": "kafka.strimzi.io/v1beta2",
+        "apiVersion": STRIMZI_API,
         "kind": "KafkaUser",
         "metadata": {"name": name, "labels": dict(CLUSTER_LABEL), "annotations": {"gemeente.nl/purpose": purpose}},
         "spec": {
@@ -147,6 +182,8 @@ def ingestor_objects(channel: Channel) -> list[dict]:
     env += [{"name": "KAFKA_SASL_USERNAME", "value": INGEST_KAFKA_USER},
             _secret_env("KAFKA_SASL_PASSWORD", INGEST_KAFKA_USER, "password")]
     env += [_secret_env(name, SECRETS_NAME, name) for name in channel.all_secrets]
+    tls_env, tls_mounts, tls_volumes = grpc_tls_mount(channel.deployment) if channel.transport == "grpc" else ([], [], [])
+    env += tls_env
     deployment = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -167,9 +204,10 @@ def ingestor_objects(channel: Channel) -> list[dict]:
                                        "failureThreshold": 2},
                     "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}, "initialDelaySeconds": 10,
                                       "periodSeconds": 10, "failureThreshold": 3},
-                    "resources": {"requests": {"cpu": "100m", "memory": "160Mi"},
-                                  "limits": {"cpu": "1", "memory": "384Mi"}},
-                }]},
+                    "resources": {"requests": {"cpu": f"{INGEST_CPU_REQUEST_MILLI}m", "memory": "160Mi"},
+                                  "limits": {"cpu": f"{INGEST_CPU_LIMIT_MILLI}m", "memory": "384Mi"}},
+                    "volumeMounts": tls_mounts,  # patches/pod-defaults.yaml appends the shared ones
+                }], "volumes": tls_volumes},
             },
         },
     }
@@ -192,13 +230,163 @@ def ingestor_objects(channel: Channel) -> list[dict]:
     return [deployment, service, budget]
 
 
+def _webhook_limits() -> tuple[int, str]:
+    """The ingestors' body limit (bytes) and the time a proxy must give a webhook: reading the body, then
+    waiting for Kafka's acknowledgement, and a margin (the ingestors' own settings, defaults)."""
+    fields = IngestorSettings.model_fields
+    seconds = fields["read_timeout_seconds"].default + fields["publish_timeout_seconds"].default + 5
+    return fields["max_body_bytes"].default, f"{int(seconds)}s"
+
+
+def webhook_route() -> dict:
+    """The public webhook endpoints (Gateway API v1, standard channel); TLS ends at the Gateway."""
+    _, timeout = _webhook_limits()
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": WEBHOOK_ROUTE},
+        "spec": {
+            "parentRefs": [dict(GATEWAY)],
+            "hostnames": [WEBHOOK_HOST],
+            "rules": [{
+                "name": c.name,
+                "matches": [{"path": {"type": "Exact", "value": c.webhook_path}}],
+                "backendRefs": [{"name": c.deployment, "port": c.http_port}],
+                "timeouts": {"request": timeout},
+            } for c in WEBHOOK_CHANNELS],
+        },
+    }
+
+
+def webhook_proxy_policy() -> dict:
+    """Webhook ingestors take connections from the proxies (gateway or ingress controller) and Prometheus only."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "webhooks-from-proxy"},
+        "spec": {
+            # The label comes from the channel registry: every webhook channel, now and later.
+            "podSelector": {"matchLabels": {"gemeente.nl/transport": "webhook"}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{
+                "from": [{"namespaceSelector": {"matchLabels": dict(WEBHOOK_PROXY_LABEL)}},
+                         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+                "ports": [{"protocol": "TCP", "port": "http"}],
+            }],
+        },
+    }
+
+
+def grpc_roles() -> dict[str, list[str]]:
+    """gRPC server Deployment → the roles that may call at least one of its methods (access.PERMISSIONS)."""
+    roles: dict[str, set[str]] = {}
+    for method, allowed in PERMISSIONS.items():
+        service = method.split("/")[1].rsplit(".", 1)[1]
+        roles.setdefault(GRPC_SERVERS[service], set()).update(allowed)
+    return {server: sorted(r) for server, r in sorted(roles.items())}
+
+
+def grpc_policies() -> list[dict]:
+    """Who reaches a gRPC port: pods of this namespace and namespaces labelled with a role that may call
+    the server, nobody else (the token is the second lock); each role's pods may send to those servers."""
+    def role_selector(roles: list[str]) -> dict:
+        return {"matchExpressions": [{"key": API_ROLE_LABEL, "operator": "In", "values": roles}]}
+
+    policies = []
+    for server, roles in grpc_roles().items():
+        policies.append({
+            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": f"grpc-to-{server}"},
+            "spec": {
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": server}},
+                "policyTypes": ["Ingress"],
+                "ingress": [
+                    {"from": [{"podSelector": role_selector(roles)}, {"namespaceSelector": role_selector(roles)}],
+                     "ports": [{"protocol": "TCP", "port": "grpc"}]},
+                    {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+                     "ports": [{"protocol": "TCP", "port": "http"}]},
+                ],
+            },
+        })
+    servers_of: dict[str, list[str]] = {}
+    for server, roles in grpc_roles().items():
+        for role in roles:
+            servers_of.setdefault(role, []).append(server)
+    for role, servers in sorted(servers_of.items()):
+        policies.append({
+            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": f"grpc-from-{role}"},
+            "spec": {
+                "podSelector": {"matchLabels": {API_ROLE_LABEL: role}},
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                             "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                     "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+                    {"to": [{"podSelector": {"matchExpressions": [
+                        {"key": "app.kubernetes.io/name", "operator": "In", "values": servers}]}}],
+                     "ports": [{"protocol": "TCP", "port": "grpc"}]},
+                ],
+            },
+        })
+    return policies
+
+
+GRPC_TLS_DIR = "/etc/grpc-tls"
+
+
+def grpc_tls_secret(server: str) -> str:
+    return f"{server}-grpc-tls"
+
+
+def grpc_tls_mount(server: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """(env, volumeMounts, volumes) that give a gRPC server its certificate from cert-manager's Secret."""
+    env = [{"name": "GRPC_TLS_CERT_FILE", "value": f"{GRPC_TLS_DIR}/tls.crt"},
+           {"name": "GRPC_TLS_KEY_FILE", "value": f"{GRPC_TLS_DIR}/tls.key"}]
+    mounts = [{"name": "grpc-tls", "mountPath": GRPC_TLS_DIR, "readOnly": True}]
+    volumes = [{"name": "grpc-tls", "secret": {"secretName": grpc_tls_secret(server)}}]
+    return env, mounts, volumes
+
+
+def grpc_certificates() -> list[dict]:
+    """A private CA of this namespace (cert-manager: a self-signed root, then a CA issuer) and a server
+    certificate per gRPC server for its Service's names. Callers trust `ca.crt` of the server's Secret.
+    90 days, renewed 30 days before: the servers pick the new one up without a restart."""
+    issuer_ref = {"group": "cert-manager.io", "kind": "Issuer"}
+    objects = [
+        {"apiVersion": "cert-manager.io/v1", "kind": "Issuer", "metadata": {"name": "gemeente-selfsigned"},
+         "spec": {"selfSigned": {}}},
+        {"apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": "gemeente-grpc-ca"},
+         "spec": {"isCA": True, "commonName": "gemeente-contact gRPC CA", "secretName": "gemeente-grpc-ca",
+                  "duration": "87600h", "renewBefore": "8760h",
+                  "privateKey": {"algorithm": "ECDSA", "size": 256},
+                  "issuerRef": {**issuer_ref, "name": "gemeente-selfsigned"}}},
+        {"apiVersion": "cert-manager.io/v1", "kind": "Issuer", "metadata": {"name": "gemeente-grpc-ca"},
+         "spec": {"ca": {"secretName": "gemeente-grpc-ca"}}},
+    ]
+    for server in sorted(set(GRPC_SERVERS.values())):
+        objects.append({
+            "apiVersion": "cert-manager.io/v1", "kind": "Certificate", "metadata": {"name": grpc_tls_secret(server)},
+            "spec": {"secretName": grpc_tls_secret(server),
+                     "dnsNames": [server, f"{server}.{NAMESPACE}.svc", f"{server}.{NAMESPACE}.svc.cluster.local"],
+                     "duration": "2160h", "renewBefore": "720h", "usages": ["server auth", "digital signature"],
+                     "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
+                     "issuerRef": {**issuer_ref, "name": "gemeente-grpc-ca"}},
+        })
+    return objects
+
+
 def webhook_ingress() -> dict:
-    """The public webhook endpoints over TLS; overlays set the host, the TLS secret and the issuer."""
+    """The Ingress option (components/ingress): the same paths for an ingress controller; the overlay sets
+    the class, the host's TLS secret and the issuer. The annotations are ingress-nginx's and are ignored by
+    other controllers: give yours the same limits."""
+    max_body, timeout = _webhook_limits()
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "Ingress",
-        "metadata": {"name": "gemeente-webhooks", "annotations": {
-            "nginx.ingress.kubernetes.io/proxy-body-size": "1m",
+        "metadata": {"name": WEBHOOK_ROUTE, "annotations": {
+            "nginx.ingress.kubernetes.io/proxy-body-size": f"{max_body // 1024}k",
+            "nginx.ingress.kubernetes.io/proxy-read-timeout": timeout.rstrip("s"),
             "nginx.ingress.kubernetes.io/ssl-redirect": "true",
         }},
         "spec": {
@@ -213,6 +401,20 @@ def webhook_ingress() -> dict:
     }
 
 
+def nginx_gateway_client_settings() -> dict:
+    """NGINX Gateway Fabric's policy for the route: refuse bodies over the ingestors' limit at the edge."""
+    max_body, timeout = _webhook_limits()
+    return {
+        "apiVersion": "gateway.nginx.org/v1alpha1",
+        "kind": "ClientSettingsPolicy",
+        "metadata": {"name": WEBHOOK_ROUTE},
+        "spec": {
+            "targetRef": {"group": "gateway.networking.k8s.io", "kind": "HTTPRoute", "name": WEBHOOK_ROUTE},
+            "body": {"maxSize": f"{max_body // 1024}k", "timeout": timeout},
+        },
+    }
+
+
 def ingest_autoscaler(channel: Channel) -> dict:
     return {
         "apiVersion": "autoscaling/v2",
@@ -222,19 +424,26 @@ def ingest_autoscaler(channel: Channel) -> dict:
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": channel.deployment},
             "minReplicas": 2,
             "maxReplicas": 6,
-            "metrics": [{"type": "Resource",
-                         "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}],
+            "metrics": [{"type": "Resource", "resource": {
+                "name": "cpu", "target": {"type": "Utilization", "averageUtilization": INGEST_CPU_TARGET_PERCENT}}}],
+            # Down slowly (a webhook burst often comes in waves), up at once.
+            "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300,
+                                       "policies": [{"type": "Pods", "value": 1, "periodSeconds": 60}]}},
         },
     }
 
 
+RULE_FILES = ("rules.yml", "services.rules.yml")  # deploy/prometheus/: the hand-written and the generated rules
+
+
 def prometheus_rule() -> dict:
-    rules = yaml.safe_load((ROOT / "deploy" / "prometheus" / "rules.yml").read_text(encoding="utf-8"))
+    groups = [group for name in RULE_FILES for group in
+              yaml.safe_load((ROOT / "deploy" / "prometheus" / name).read_text(encoding="utf-8"))["groups"]]
     return {
         "apiVersion": "monitoring.coreos.com/v1",
         "kind": "PrometheusRule",
         "metadata": {"name": "gemeente-contact", "labels": {"release": "kube-prometheus-stack"}},
-        "spec": {"groups": rules["groups"]},
+        "spec": {"groups": groups},
     }
 
 
@@ -250,11 +459,14 @@ def render() -> dict[str, str]:
         "kafka-topics.yaml": documents([kafka_topic(n) for n in topics.all_topics(load_departments(CONFIG / "departments.yaml"))],
                                        "from services/contract/topics.py"),
         "kafka-users.yaml": documents(kafka_users(departments), "from the topics and departments"),
-        "prometheus-rule.yaml": documents([prometheus_rule()], "from deploy/prometheus/rules.yml"),
+        "prometheus-rule.yaml": documents([prometheus_rule()], "from deploy/prometheus/*rules.yml"),
+        "grpc-tls.yaml": documents(grpc_certificates(), "from the gRPC servers of services/contract/access.py"),
     }
     files["ingestors.yaml"] = documents([o for c in CHANNELS for o in ingestor_objects(c)],
                                         "from services/ingest/channels.py")
-    files["ingress.yaml"] = documents([webhook_ingress()], "from the webhook channels of services/ingest/channels.py")
+    files["webhook-route.yaml"] = documents([webhook_route(), webhook_proxy_policy()],
+                                            "from the webhook channels of services/ingest/channels.py")
+    files["grpc-policies.yaml"] = documents(grpc_policies(), "from services/contract/access.py")
     for name in ("departments.yaml", "categories.yaml", "kpi.yaml"):
         files[f"config/{name}"] = (CONFIG / name).read_text(encoding="utf-8")
     for path in sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json")):
@@ -268,8 +480,20 @@ def render_prod() -> dict[str, str]:
                                                  "from services/ingest/channels.py")}
 
 
+def render_components() -> dict[Path, dict[str, str]]:
+    """Directory → relative path → file content, for the optional kustomize components."""
+    source = "from the webhook channels of services/ingest/channels.py"
+    return {INGRESS_OUT: {"ingress.yaml": documents([webhook_ingress()], source)},
+            NGF_OUT: {"client-settings.yaml": documents([nginx_gateway_client_settings()], source)}}
+
+
+def outputs() -> dict[Path, dict[str, str]]:
+    """Every generated directory and its files (the test compares them with what is on disk)."""
+    return {OUT: render(), PROD_OUT: render_prod(), **render_components()}
+
+
 def main() -> None:
-    for out, files in ((OUT, render()), (PROD_OUT, render_prod())):
+    for out, files in outputs().items():
         if out.exists():
             shutil.rmtree(out)
         for relative, text in files.items():

@@ -120,7 +120,7 @@ def procfile() -> str:
 def prometheus_config() -> str:
     config = {
         "global": {"scrape_interval": "10s", "evaluation_interval": "30s"},
-        "rule_files": ["rules.yml"],
+        "rule_files": ["rules.yml", "services.rules.yml"],
         "scrape_configs": [
             {"job_name": d.k8s_name, "static_configs": [{"targets": [f"127.0.0.1:{d.http_port}"]}]}
             for d in DEPLOYABLES
@@ -130,6 +130,33 @@ def prometheus_config() -> str:
               "# Prometheus for `make run`: every service on its default port on this machine. On Kubernetes the\n"
               "# Prometheus Operator's ServiceMonitors take this role (k8s/); the rules are the same file.\n")
     return header + yaml.safe_dump(config, sort_keys=False, width=120)
+
+
+def service_rules() -> str:
+    """An alert per service that fires when Prometheus scrapes no healthy instance of it at all: `up == 0`
+    (ContactServiceDown) says nothing once the pods, and with them their targets, are gone."""
+    rules = [{
+        "alert": "ContactServiceAbsent",
+        "expr": f'absent(up{{job="{d.k8s_name}"}} == 1)',
+        "for": "5m",
+        "labels": {"severity": "critical", "service": d.k8s_name},
+        "annotations": {
+            "summary": f"{d.k8s_name} draait nergens",
+            "description": ABSENT_CONSEQUENCE[d.component],
+        },
+    } for d in DEPLOYABLES]
+    header = (f"# {GENERATED_NOTE.format(source='from services/deployables.py')}\n"
+              "# Loaded beside rules.yml by `make run`'s Prometheus and in the PrometheusRule (k8s/build.py).\n")
+    return header + yaml.safe_dump({"groups": [{"name": "gemeente-contact-services", "rules": rules}]},
+                                   sort_keys=False, width=120, allow_unicode=True)
+
+
+# What citizens and staff lose while no instance of a service runs, by component (shown in the alert).
+ABSENT_CONSEQUENCE = {
+    "ingestor": "Berichten van dit kanaal komen niet binnen; platforms proberen het een tijd opnieuw, daarna gaan ze verloren.",
+    "router": "Berichten worden niet verdeeld en wachten in Kafka; de achterstand meet Kafka zelf (ContactBrokerLagHigh).",
+    "metrics": "Geen KPI's, geen achterstands- en SLA-meldingen, geen piekmeldingen.",
+}
 
 
 def flow_diagram() -> str:
@@ -199,6 +226,7 @@ def _with_flow(path: Path) -> Callable[[], str]:
 GENERATED: dict[str, Callable[[], str]] = {
     "deploy/Procfile": procfile,
     "deploy/prometheus/prometheus.yml": prometheus_config,
+    "deploy/prometheus/services.rules.yml": service_rules,
     "docs/configuration.md": configuration_reference,
     "k8s/secrets.example.env": secrets_example,
     "README.md": _with_flow(REPO_ROOT / "README.md"),

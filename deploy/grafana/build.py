@@ -1,99 +1,105 @@
 """The Grafana dashboards, as code: `make dashboards` writes deploy/grafana/dashboards/*.json.
 
-Generated so that every panel has the same shape and the queries sit in one readable place; a test
+Built with Grafana's typed builder (grafana-foundation-sdk, a dev dependency): every panel has the same
+shape, the queries sit in one readable place and what comes out is Grafana's own dashboard model. A test
 fails when the JSON files are stale, and another that a query names a metric nobody exports.
 Titles are Dutch: the dashboards are for the webcare team, the departments and ops of a gemeente.
 """
 
 from __future__ import annotations
 
-import json
 import sys
+import warnings
 from pathlib import Path
 
+# The classic dashboard JSON, which Grafana's file provisioning and the Kubernetes sidecar load; the SDK
+# marks that model deprecated (at import) in favour of the dashboard.grafana.app/v2 resource.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from grafana_foundation_sdk.builders import bargauge, common, prometheus, stat as stat_panel, table as table_panel
+    from grafana_foundation_sdk.builders import timeseries
+    from grafana_foundation_sdk.builders.dashboard import Dashboard, QueryVariable
+    from grafana_foundation_sdk.cog.builder import Builder
+    from grafana_foundation_sdk.cog.encoder import JSONEncoder
+    from grafana_foundation_sdk.models.common import (BigValueColorMode, DataSourceRef, LegendDisplayMode,
+                                                      LegendPlacement, SortOrder, TooltipDisplayMode, VizOrientation)
+    from grafana_foundation_sdk.models.dashboard import GridPos, Panel, VariableRefresh
+    from grafana_foundation_sdk.models.prometheus import PromQueryFormat
+
 OUT = Path(__file__).parent / "dashboards"
-DATASOURCE = {"type": "prometheus", "uid": "prometheus"}
+DATASOURCE = DataSourceRef(type_val="prometheus", uid="prometheus")
 DAY = "24h"
 
-
-def target(expr: str, legend: str = "") -> dict:
-    return {"datasource": DATASOURCE, "expr": expr, "legendFormat": legend, "refId": "A"}
+PanelBuilder = Builder[Panel]
 
 
-def panel(kind: str, title: str, exprs: list[tuple[str, str]], unit: str = "short", width: int = 12,
-          height: int = 8, description: str = "", **options: object) -> dict:
-    targets = [dict(target(expr, legend), refId=chr(ord("A") + i)) for i, (expr, legend) in enumerate(exprs)]
-    return {
-        "type": kind,
-        "title": title,
-        "description": description,
-        "datasource": DATASOURCE,
-        "targets": targets,
-        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-        "options": options,
-        "gridPos": {"w": width, "h": height},
-    }
+def target(expr: str, legend: str = "", ref_id: str = "A") -> prometheus.Dataquery:
+    query = prometheus.Dataquery().datasource(DATASOURCE).expr(expr).ref_id(ref_id)
+    return query.legend_format(legend) if legend else query
 
 
-def stat(title: str, expr: str, unit: str = "short", description: str = "") -> dict:
-    return panel("stat", title, [(expr, "")], unit, width=4, height=4, description=description,
-                 reduceOptions={"calcs": ["lastNotNull"]}, colorMode="value")
+def panel(builder: PanelBuilder, title: str, exprs: list[tuple[str, str]], unit: str = "short", width: int = 12,
+          height: int = 8, description: str = "") -> PanelBuilder:
+    builder.title(title).datasource(DATASOURCE).unit(unit).span(width).height(height)
+    if description:
+        builder.description(description)
+    return builder.targets([target(expr, legend, chr(ord("A") + i)) for i, (expr, legend) in enumerate(exprs)])
 
 
-def series(title: str, exprs: list[tuple[str, str]], unit: str = "short", description: str = "") -> dict:
-    return panel("timeseries", title, exprs, unit, description=description, legend={"displayMode": "table",
-                 "placement": "right"})
+def last_value() -> common.ReduceDataOptions:
+    return common.ReduceDataOptions().calcs(["lastNotNull"])
 
 
-def table(title: str, expr: str, description: str = "") -> dict:
-    return dict(panel("table", title, [(expr, "")], width=24, description=description),
-                targets=[dict(target(expr), format="table", instant=True)])
+def stat(title: str, expr: str, unit: str = "short", description: str = "") -> PanelBuilder:
+    builder = stat_panel.Panel().reduce_options(last_value()).color_mode(BigValueColorMode.VALUE)
+    return panel(builder, title, [(expr, "")], unit, width=4, height=4, description=description)
 
 
-def layout(panels: list[dict]) -> list[dict]:
-    """Left to right, top to bottom, on Grafana's 24-column grid."""
+def series(title: str, exprs: list[tuple[str, str]], unit: str = "short", description: str = "") -> PanelBuilder:
+    legend = (common.VizLegendOptions().show_legend(True).display_mode(LegendDisplayMode.TABLE)
+              .placement(LegendPlacement.RIGHT))
+    tooltip = common.VizTooltipOptions().mode(TooltipDisplayMode.SINGLE).sort(SortOrder.NONE)
+    return panel(timeseries.Panel().legend(legend).tooltip(tooltip), title, exprs, unit, description=description)
+
+
+def bars(title: str, exprs: list[tuple[str, str]]) -> PanelBuilder:
+    return panel(bargauge.Panel().orientation(VizOrientation.HORIZONTAL).reduce_options(last_value()), title, exprs)
+
+
+def table(title: str, expr: str, description: str = "") -> PanelBuilder:
+    builder = panel(table_panel.Panel(), title, [], width=24, description=description)
+    return builder.with_target(target(expr).format(PromQueryFormat.TABLE).instant())
+
+
+def layout(panels: list[PanelBuilder]) -> list[PanelBuilder]:
+    """Left to right, top to bottom, on Grafana's 24-column grid (a panel that does not fit starts a row)."""
     x = y = row_height = 0
     for index, item in enumerate(panels, start=1):
-        grid = item["gridPos"]
-        if x + grid["w"] > 24:
+        size = item.build().grid_pos
+        if x + size.w > 24:
             x, y, row_height = 0, y + row_height, 0
-        grid.update(x=x, y=y)
-        item["id"] = index
-        x += grid["w"]
-        row_height = max(row_height, grid["h"])
+        item.grid_pos(GridPos(h=size.h, w=size.w, x=x, y=y)).id(index)
+        x += size.w
+        row_height = max(row_height, size.h)
     return panels
 
 
-def dashboard(uid: str, title: str, description: str, panels: list[dict], variables: list[dict] = ()) -> dict:
-    return {
-        "uid": uid,
-        "title": title,
-        "description": description,
-        "tags": ["gemeente-contact"],
-        "timezone": "Europe/Amsterdam",
-        "refresh": "10s",
-        "time": {"from": "now-6h", "to": "now"},
-        "schemaVersion": 39,
-        "editable": False,
-        "templating": {"list": list(variables)},
-        "panels": layout(panels),
-    }
+def dashboard(uid: str, title: str, description: str, panels: list[PanelBuilder],
+              variables: list[QueryVariable] = ()) -> Dashboard:
+    builder = (Dashboard(title).uid(uid).description(description).tags(["gemeente-contact"])
+               .timezone("Europe/Amsterdam").refresh("10s").time("now-6h", "now").readonly().variables(list(variables)))
+    for item in layout(panels):
+        builder.with_panel(item)
+    return builder
 
 
-def department_variable() -> dict:
-    return {
-        "name": "department",
-        "label": "Afdeling",
-        "type": "query",
-        "datasource": DATASOURCE,
-        "query": {"query": "label_values(contact_sla_office_seconds, department)", "refId": "department"},
-        "refresh": 1,
-        "includeAll": False,
-        "multi": False,
-    }
+def department_variable() -> QueryVariable:
+    return (QueryVariable("department").label("Afdeling").datasource(DATASOURCE)
+            .query({"query": "label_values(contact_sla_office_seconds, department)", "refId": "department"})
+            .refresh(VariableRefresh.ON_DASHBOARD_LOAD).include_all(False).multi(False))
 
 
-def overview() -> dict:
+def overview() -> Dashboard:
     received_today = f"sum(increase(contact_messages_received_total[{DAY}]))"
     return dashboard("gemeente-contact-overzicht", "Klantcontact: overzicht per kanaal",
                      "Alle kanalen in real time: volume, triage, antwoordtijden en pieken.", [
@@ -109,12 +115,10 @@ def overview() -> dict:
         series("Gerouteerd per afdeling (per minuut)",
                [("department:contact_messages_routed:rate5m * 60", "{{department}}"),
                 ("sum(rate(contact_messages_triaged_total[5m])) * 60", "triage")]),
-        panel("bargauge", "Berichten per kanaal (24 uur)",
-              [(f"sum by (channel) (increase(contact_messages_received_total[{DAY}]))", "{{channel}}")],
-              orientation="horizontal"),
-        panel("bargauge", "Meeste berichten per categorie (24 uur)",
-              [(f"topk(15, sum by (category) (increase(contact_messages_by_category_total[{DAY}])))", "{{category}}")],
-              orientation="horizontal"),
+        bars("Berichten per kanaal (24 uur)",
+             [(f"sum by (channel) (increase(contact_messages_received_total[{DAY}]))", "{{channel}}")]),
+        bars("Meeste berichten per categorie (24 uur)",
+             [(f"topk(15, sum by (category) (increase(contact_messages_by_category_total[{DAY}])))", "{{category}}")]),
         series("Eerste antwoord, mediaan in kantooruren, per kanaal",
                [("histogram_quantile(0.5, sum by (channel, le) "
                  f"(rate(contact_first_response_office_seconds_bucket[{DAY}])))", "{{channel}}")], "s"),
@@ -128,7 +132,7 @@ def overview() -> dict:
     ])
 
 
-def department() -> dict:
+def department() -> Dashboard:
     d = 'department="$department"'
     return dashboard("gemeente-contact-afdeling", "Klantcontact: afdeling",
                      "Eén afdeling: volume, werkvoorraad, antwoordtijden in kantooruren en SLA.", [
@@ -153,14 +157,13 @@ def department() -> dict:
                [(f"sum by (action) (rate(contact_handled_events_total{{{d}}}[15m])) * 3600", "{{action}}")]),
         series("Prioriteit (per uur)",
                [(f"sum by (priority) (rate(contact_messages_by_priority_total{{{d}}}[15m])) * 3600", "{{priority}}")]),
-        panel("bargauge", "Per categorie (24 uur)",
-              [(f"sum by (category) (increase(contact_messages_by_category_total{{{d}}}[{DAY}]))", "{{category}}")],
-              orientation="horizontal"),
+        bars("Per categorie (24 uur)",
+             [(f"sum by (category) (increase(contact_messages_by_category_total{{{d}}}[{DAY}]))", "{{category}}")]),
         table("Lopende pieken", f"max by (category) (contact_spike_messages{{{d}}})"),
     ], [department_variable()])
 
 
-def system() -> dict:
+def system() -> Dashboard:
     return dashboard("gemeente-contact-systeem", "Klantcontact: systeem",
                      "Voor beheer: diensten, vertraging, achterstand, fouten en geheugen.", [
         stat("Diensten bereikbaar", 'sum(up{job=~"gemeente-.*"})'),
@@ -194,7 +197,8 @@ DASHBOARDS = {"overzicht.json": overview, "afdeling.json": department, "systeem.
 
 
 def render() -> dict[str, str]:
-    return {name: json.dumps(build(), indent=2, ensure_ascii=False) + "\n" for name, build in DASHBOARDS.items()}
+    encoder = JSONEncoder(sort_keys=True, indent=2, ensure_ascii=False)
+    return {name: encoder.encode(build().build()) + "\n" for name, build in DASHBOARDS.items()}
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ checked before a handler sees them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import grpc
 from prometheus_client import Counter
@@ -100,13 +101,39 @@ def create_server(tokens: TokenTable, interceptors: Sequence[grpc.aio.ServerInte
     return grpc.aio.server(interceptors=[RequestGuard(tokens), *interceptors], options=SERVER_OPTIONS)
 
 
+class CertificateFiles:
+    """The PEM pair of a gRPC port, read again when it changes on disk: cert-manager renews the certificate
+    in the mounted Secret well before it expires, and the next TLS handshake gets the new one without a
+    restart (gRPC asks `fetch` before every handshake; None keeps the current certificate)."""
+
+    def __init__(self, cert_file: str, key_file: str) -> None:
+        self._files = (Path(cert_file), Path(key_file))
+        self._seen: tuple[int, ...] | None = None
+
+    def _stamp(self) -> tuple[int, ...]:
+        # Kubernetes swaps a Secret volume's files by a symlink: stat() follows it to the new file.
+        return tuple(path.stat().st_mtime_ns for path in self._files)
+
+    def read(self) -> grpc.ServerCertificateConfiguration:
+        self._seen = self._stamp()
+        cert, key = (path.read_bytes() for path in self._files)
+        return grpc.ssl_server_certificate_configuration([(key, cert)])
+
+    def fetch(self) -> grpc.ServerCertificateConfiguration | None:
+        try:
+            if self._stamp() == self._seen:
+                return None
+            return self.read()
+        except (OSError, ValueError):
+            return None  # mid-swap or unreadable: keep serving the certificate in hand
+
+
 def add_port(server: grpc.aio.Server, address: str, cert_file: str = "", key_file: str = "") -> None:
-    """TLS when a certificate and key are given (on Kubernetes: cert-manager's Secret, mounted), plaintext
-    otherwise (`make run` on loopback)."""
+    """TLS when a certificate and key are given (on Kubernetes: cert-manager's Secret, mounted; renewals
+    are picked up without a restart), plaintext otherwise (`make run` on loopback)."""
     if cert_file and key_file:
-        with open(cert_file, "rb") as cert, open(key_file, "rb") as key:
-            credentials = grpc.ssl_server_credentials([(key.read(), cert.read())])
-        server.add_secure_port(address, credentials)
+        files = CertificateFiles(cert_file, key_file)
+        server.add_secure_port(address, grpc.dynamic_ssl_server_credentials(files.read(), files.fetch))
     else:
         server.add_insecure_port(address)
 
