@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from services.contract.departments import load_routing_config
 from services.router.decision.classifier import TextClassifier
-from services.router.decision.deciders import Decider, ModelDecider, RuleDecider, UrgencyRater
+from services.router.decision.deciders import (
+    Decider,
+    ModelDecider,
+    RuleDecider,
+    UrgencyRater,
+)
 from services.router.settings import RouterSettings
 
 

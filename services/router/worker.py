@@ -25,7 +25,13 @@ from services.router.decision.routing import RoutingContext, SourceRecord, route
 from services.router.handling_api import SERVICE_NAME as HANDLING_SERVICE_NAME
 from services.router.handling_api import HandlingServicer
 from services.router.memory import ConversationMemory, RoutedStore
-from services.router.outputs import OutputLedger, RecentOutputs, find_published, output_key, plan
+from services.router.outputs import (
+    OutputLedger,
+    RecentOutputs,
+    find_published,
+    output_key,
+    plan,
+)
 from services.router.settings import RouterSettings
 from services.router.wiring import build_decider
 from services.runtime.kafka import aiokafka_security

@@ -16,6 +16,7 @@ from services.router.decision.deciders import ModelDecider, message_text
 from services.router.decision.language import detect_language
 from services.router.decision.privacy import mask_personal_data
 from services.router.decision.routing import RoutingContext, SourceRecord, route_records
+from services.router.decision.text import normalise_text
 from services.router.settings import RouterSettings
 from services.router.wiring import build_decider
 
@@ -38,28 +39,35 @@ def routing_stages(values: Sequence[bytes], now: Timestamp, repeat: int = 3) -> 
     records = [[SourceRecord("contact.inbound", 0, n, None, v) for n, v in enumerate(batch)] for batch in batches]
     messages = [[codec.decode_valid_contact(v) for v in batch] for batch in batches]
     texts = [[message_text(m) for m in batch] for batch in messages]
-    features = decider.classifier.pipeline.named_steps["features"]
-    model = decider.classifier.pipeline.named_steps["model"]
-    vectors = [features.transform(batch) for batch in texts]
-    route_records(records[0], context, now)  # warm caches (regexes, model attributes) outside the timing
+    normalised = [[normalise_text(t) for t in batch] for batch in texts]
+    scans = [[decider.rules.scores_normalised(n) for n in batch] for batch in normalised]
+    classifier = decider.classifier
+    features = [classifier.batch_features.transform(n, [s for s, _ in scan]) for n, scan in zip(normalised, scans)]
+    model = classifier.pipeline.named_steps["model"]
+    probabilities = [model.predict_proba(f) for f in features]
+    route_records(records[0], context, now)  # warm caches (words, regexes, model attributes) outside the timing
 
     def each(work: Callable[[int], object]) -> Callable[[], None]:
         return lambda: [work(i) for i in range(len(batches))]
+
+    def explain(i: int) -> None:
+        for row, scores in enumerate(probabilities[i]):
+            best = classifier.labels[int(scores.argmax())]
+            classifier.explain(features[i], probabilities[i], row, best)
 
     stages = {
         "decode protobuf": each(lambda i: [codec.decode_valid_contact(v) for v in batches[i]]),
         "mask personal data": each(lambda i: [mask_personal_data(m.text) for m in messages[i]]),
         "detect language": each(lambda i: [detect_language(m.text) for m in messages[i]]),
-        "features (stems, char n-grams, rule hints)": each(lambda i: features.transform(texts[i])),
-        "model (logistic regression)": each(lambda i: model.predict_proba(vectors[i])),
-        "explanations (words behind the choice)": each(lambda i: decider.classifier.analyse(texts[i])),
-        "rules (decisive terms)": each(lambda i: [decider.rules.decide(m) for m in messages[i]]),
+        "normalise text (once)": each(lambda i: [normalise_text(t) for t in texts[i]]),
+        "term scan (rules and rule hints)": each(lambda i: [decider.rules.scores_normalised(n) for n in normalised[i]]),
+        "features (cached words, TF-IDF)": each(lambda i: classifier.batch_features.transform(
+            normalised[i], [s for s, _ in scans[i]])),
+        "model (logistic regression)": each(lambda i: model.predict_proba(features[i])),
+        "department sums": each(lambda i: decider.categories.by_department_rows(probabilities[i], classifier.labels)),
+        "explanations (chosen label only)": each(explain),
+        "decisive rules": each(lambda i: [decider.rules.decide_scored(*scan) for scan in scans[i]]),
         "urgency terms": each(lambda i: [urgency.rate(t) for t in texts[i]]),
         "route_records, all of it": each(lambda i: route_records(records[i], context, now)),
     }
-    per_message = {name: _seconds(work, repeat) * 1000 / len(values) for name, work in stages.items()}
-    # analyse() is features + model + explanations: report the explanations alone.
-    per_message["explanations (words behind the choice)"] -= (
-        per_message["features (stems, char n-grams, rule hints)"] + per_message["model (logistic regression)"]
-    )
-    return list(per_message.items())
+    return [(name, _seconds(work, repeat) * 1000 / len(values)) for name, work in stages.items()]

@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
+
 from services.contract import codec
 from services.contract.categories import NO_CATEGORY
 from services.contract.departments import RoutingConfig, UrgencyTerms
 from services.contract.vocabulary import TRIAGE
-from services.router.decision.text import TermMatcher
+from services.router.decision.text import TermMatcher, normalise_text
 
 if TYPE_CHECKING:
     from services.router.decision.classifier import TextClassifier
@@ -69,6 +71,39 @@ class CategoryScores:
                 best[department] = (score, category)
         return totals, {department: category for department, (_, category) in best.items()}
 
+    def by_department_rows(self, probabilities: np.ndarray, labels: Sequence[str]) -> list[tuple[dict[str, float], dict[str, str]]]:
+        """by_department() of every row of `probabilities` (columns: `labels`), a column at a time instead
+        of a category at a time: the same sums in the same order, so the same floats."""
+        departments = sorted({self.department_of[label] for label in labels if label in self.department_of})
+        column_of = {department: i for i, department in enumerate(departments)}
+        rows = len(probabilities)
+        totals = np.zeros((rows, len(departments)))
+        present = np.zeros((rows, len(departments)), dtype=bool)
+        best_score = np.zeros((rows, len(departments)))
+        best_label = np.full((rows, len(departments)), -1)
+        best_rank = np.full((rows, len(departments)), -1)
+        name_rank = {label: rank for rank, label in enumerate(sorted(labels))}
+        for j, label in enumerate(labels):  # the order by_department() adds them in
+            department = self.department_of.get(label)
+            if department is None:
+                continue
+            d = column_of[department]
+            score = probabilities[:, j]
+            positive = score > 0
+            totals[:, d] += np.where(positive, score, 0.0)
+            present[:, d] |= positive
+            # (score, category) > the best so far: a higher score, or the same score and a later name.
+            better = positive & ((score > best_score[:, d]) | ((score == best_score[:, d]) & (name_rank[label] > best_rank[:, d])))
+            best_score[:, d] = np.where(better, score, best_score[:, d])
+            best_label[:, d] = np.where(better, j, best_label[:, d])
+            best_rank[:, d] = np.where(better, name_rank[label], best_rank[:, d])
+        result = []
+        for r in range(rows):
+            columns = np.flatnonzero(present[r])
+            result.append(({departments[d]: float(totals[r, d]) for d in columns},
+                           {departments[d]: labels[best_label[r, d]] for d in columns}))
+        return result
+
 
 class RuleDecider:
     """Weighted terms per category (categories.yaml), summed per department.
@@ -81,17 +116,29 @@ class RuleDecider:
         self.threshold = triage_threshold
         self.saturation = saturation
         self.categories = CategoryScores(config.department_of)
-        self._matcher = TermMatcher(config.taxonomy.owned_terms())
+        self._owned_terms = tuple(config.taxonomy.owned_terms())
+        self._matcher = TermMatcher(self._owned_terms)
 
     def scores(self, text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
         """Weight per category and the terms that gave it."""
         return self._matcher.scores(text)
 
+    def scores_normalised(self, normalised: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """As scores(), for a text normalise_text() made."""
+        return self._matcher.scores_normalised(normalised)
+
+    @property
+    def owned_terms(self) -> tuple[tuple[str, str, float], ...]:
+        return self._owned_terms
+
     def decide_batch(self, messages: Sequence[codec.ContactMessage]) -> list[codec.RoutingDecision]:
         return [self.decide(m) for m in messages]
 
     def decide(self, message: codec.ContactMessage) -> codec.RoutingDecision:
-        category_scores, terms = self.scores(message_text(message))
+        return self.decide_scored(*self.scores(message_text(message)))
+
+    def decide_scored(self, category_scores: dict[str, float], terms: dict[str, list[str]]) -> codec.RoutingDecision:
+        """The decision for a text whose term scores (scores()) are known."""
         scores, category_of = self.categories.by_department(category_scores)
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         total = sum(scores.values())
@@ -150,18 +197,25 @@ class ModelDecider:
         unknown = set(classifier.labels) - set(self.categories.department_of) - {NO_CATEGORY}
         if unknown:
             raise ValueError(f"the model knows categories the taxonomy does not: {sorted(unknown)}; run `make model`")
+        # One scan of the taxonomy's terms serves the decisive rules and the model's rule hints, when the
+        # model was trained with the terms the rules use (else the hints get a scan of their own).
+        trained_terms = classifier.batch_features.owned_terms
+        self._hint_matcher = None if trained_terms == rules.owned_terms else TermMatcher(trained_terms)
 
     def decide_batch(self, messages: Sequence[codec.ContactMessage]) -> list[codec.RoutingDecision]:
         if not messages:
             return []
-        texts = [message_text(m) for m in messages]
-        probabilities, explanations = self.classifier.analyse(texts)
+        normalised = [normalise_text(message_text(m)) for m in messages]
+        rule_scores = [self.rules.scores_normalised(text) for text in normalised]
+        hint_scores = ([s for s, _ in rule_scores] if self._hint_matcher is None
+                       else [self._hint_matcher.scores_normalised(text)[0] for text in normalised])
+        probabilities, features = self.classifier.score(normalised, hint_scores)
         labels = self.classifier.labels
         decisions = []
-        for row, explanation, message in zip(probabilities, explanations, messages):
-            by_category = dict(zip(labels, (float(p) for p in row)))
-            none = by_category.pop(NO_CATEGORY, 0.0)
-            scores, category_of = self.categories.by_department(by_category)
+        by_department = self.categories.by_department_rows(probabilities, labels)
+        no_category = labels.index(NO_CATEGORY) if NO_CATEGORY in labels else None
+        for row_index, ((scores, category_of), (category_scores, terms)) in enumerate(zip(by_department, rule_scores)):
+            none = float(probabilities[row_index, no_category]) if no_category is not None else 0.0
             # Categories the webcare team handles itself count as "no department" for routing.
             webcare = scores.pop(TRIAGE, 0.0)
             none_category = category_of.get(TRIAGE, "") if webcare > none else ""
@@ -169,7 +223,7 @@ class ModelDecider:
             ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
             candidates = [codec.DepartmentScore(department=d, score=round(s, 4), category=category_of[d])
                           for d, s in ranked[:3]]
-            rule = self.rules.decide(message)
+            rule = self.rules.decide_scored(category_scores, terms)
             if not rule.triage and rule.confidence >= self.rule_decides_at:
                 decisions.append(codec.RoutingDecision(
                     department=rule.department, category=rule.category, confidence=rule.confidence,
@@ -184,7 +238,8 @@ class ModelDecider:
                 ))
                 continue
             category = category_of[best]
-            words = ", ".join(f"'{w.replace('_', ' ')}'" for w in explanation.get(category, []))
+            explanation = self.classifier.explain(features, probabilities, row_index, category)
+            words = ", ".join(f"'{w.replace('_', ' ')}'" for w in explanation)
             because = f"model: {words or 'tekst'} → {category} ({best}, {confidence:.2f})"
             if confidence < self.threshold:
                 decisions.append(codec.RoutingDecision(

@@ -8,7 +8,11 @@ from services.contract import codec
 from services.contract.departments import load_routing_config
 from services.router.decision.classifier import TextClassifier
 from services.router.decision.deciders import ModelDecider, RuleDecider
-from services.router.training.evaluate import evaluate, evaluate_classifier, read_independent
+from services.router.training.evaluate import (
+    evaluate,
+    evaluate_classifier,
+    read_independent,
+)
 from services.router.training.train import train
 from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 

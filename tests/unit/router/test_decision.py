@@ -3,7 +3,11 @@
 import pytest
 
 from services.contract import codec
-from services.contract.categories import CategoryConfigError, map_categories, parse_taxonomy
+from services.contract.categories import (
+    CategoryConfigError,
+    map_categories,
+    parse_taxonomy,
+)
 from services.contract.departments import (
     DepartmentConfigError,
     RoutingConfig,

@@ -20,7 +20,12 @@ from services.router.decision.outgoing import (
     OUTGOING_TYPES,
     protect,
 )
-from services.router.decision.routing import RoutingContext, SourceRecord, reroute, route_records
+from services.router.decision.routing import (
+    RoutingContext,
+    SourceRecord,
+    reroute,
+    route_records,
+)
 from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE
 
 NOW = codec.timestamp(datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc))
