@@ -31,7 +31,6 @@ ENV PATH=/opt/venv/bin:$PATH \
     DEPARTMENTS_FILE=/etc/gemeente/departments.yaml \
     KPI_CONFIG_FILE=/etc/gemeente/kpi.yaml \
     ROUTER_MODEL_FILE=/opt/model/classifier.joblib \
-    ROUTER_DATA_DIR=/tmp/router \
     METRICS_DATA_DIR=/tmp/metrics
 USER 10001:10001
 ENTRYPOINT ["python", "-m"]

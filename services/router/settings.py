@@ -42,4 +42,3 @@ class RouterSettings(CommonSettings, RoutingApiSettings):
     )
     router_batch_size: int = Field(500, ge=1, description="Records the router takes from the stream at once.")
     router_batch_seconds: float = Field(0.01, gt=0, description="Longest wait to fill a batch.")
-    router_data_dir: Path = Field(Path("/tmp/gemeente-router"), description="The router's local faust state.")

@@ -1,6 +1,9 @@
-"""The router's worker: a faust agent on contact.inbound that routes in batches and publishes each output
-exactly once, and the gRPC APIs served beside it. `create_app` is the wiring; `BatchRouter` is the I/O
-shell around the pure decision package (services/router/decision/)."""
+"""The router's worker: contact.inbound read by a plain aiokafka consumer in batches, each batch routed
+(the pure decision package, services/router/decision/) and published exactly once, offsets committed in
+order; the gRPC APIs and /healthz, /readyz, /metrics served beside it. Why not faust: docs/adr/0011.
+
+`RouterWorker` is the wiring; `BatchRouter` the I/O shell of one batch; `InboundLoop` the consumer.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +14,16 @@ from collections import Counter as Tally
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 
-import faust
+from aiohttp import web
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    TopicPartition,
+)
+from aiokafka.errors import CommitFailedError, KafkaError
 from grpc_health.v1 import health_pb2
-from mode import Service
-from prometheus_client import Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from redis.asyncio import Redis
 
 from services.contract import codec, topics
@@ -35,7 +44,7 @@ from services.router.outputs import (
 from services.router.settings import RouterSettings
 from services.router.wiring import build_decider
 from services.runtime.kafka import aiokafka_security
-from services.runtime.stream import create_stream_app
+from services.runtime.lag import CONSUMER_LAG
 
 log = logging.getLogger(__name__)
 ROUTED = Counter(
@@ -88,33 +97,10 @@ class BatchRouter:
         # Published by this process lately: no second copy of a redelivered message while Redis refuses.
         self.recent = RecentOutputs()
 
-    async def route_stream(self, stream: faust.StreamT, batch_size: int, within: float) -> None:
-        # take_events acks a batch when the body is done with it, and also when the body raises: an
-        # exception here would commit offsets of messages never routed. So a batch is retried until it
-        # is routed (Kafka or Redis away: the router pauses, the lag alert fires), never given up.
-        async for events in stream.take_events(batch_size, within=within):
-            delay = 0.1
-            while True:
-                try:
-                    await self.route_batch(events)
-                    break
-                except Exception as exc:  # noqa: BLE001 - whatever it is, the batch must not be acked
-                    BATCH_FAILURES.labels(type(exc).__name__).inc()
-                    log.error("batch of %d not routed (%s); retrying in %.1f s", len(events),
-                              type(exc).__name__, delay)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 10.0)
-
-    async def route_batch(self, events: list) -> None:
+    async def route_batch(self, records: list[SourceRecord]) -> None:
         """Route one batch: every output acknowledged by Kafka before this returns."""
         started = asyncio.get_running_loop().time()
-        records = [
-            SourceRecord(e.message.topic, e.message.partition, e.message.offset, e.message.key, e.message.value)
-            for e in events
-        ]
-        earlier = await self.memory.departments(
-            e.message.key.decode("utf-8", "replace") for e in events if e.message.key
-        )
+        earlier = await self.memory.departments(r.key.decode("utf-8", "replace") for r in records if r.key)
         context = RoutingContext(self.decider, self.urgency, earlier, self.sticky_switch_confidence)
         decided = route_records(records, context, codec.timestamp(datetime.now(timezone.utc)))
         fresh = await self.only_new(decided, [(r.topic, r.partition, r.offset) for r in records])
@@ -131,7 +117,7 @@ class BatchRouter:
         await self.store.keep({o.message_id: o.value for o in outcomes if o.message_id})
         for labels, count in tally.items():
             ROUTED.labels(*labels).inc(count)
-        BATCH_SIZE.observe(len(events))
+        BATCH_SIZE.observe(len(records))
         BATCH_SECONDS.observe(asyncio.get_running_loop().time() - started)
 
     async def only_new(self, outcomes: list, sources: list[tuple[str, int, int]]) -> list[tuple]:
@@ -155,64 +141,181 @@ class BatchRouter:
         return fresh
 
 
-class GrpcApi(Service):
-    """RoutingService and HandlingService inside the worker: they share the loaded model and the producer."""
+# The consumer group of the router: KEDA scales on its lag, its KafkaUser may use it (k8s/build.py).
+GROUP_ID = "gemeente-router"
 
-    def __init__(
-        self, routing: RoutingServicer, handling: HandlingServicer, address: str, settings: RouterSettings,
-        **kwargs: object,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.routing = routing
-        self.handling = handling
-        self.address = address
+
+class InboundLoop(ConsumerRebalanceListener):
+    """contact.inbound, a batch at a time: route it, then commit its offsets. A batch that fails is
+    routed again until it is routed, never skipped (Kafka or Redis away: the router pauses, the lag
+    alerts fire). When the group takes partitions away, the batch in hand is finished and committed
+    first, unless it cannot be (then its records go to the partitions' next owner uncommitted, and the
+    output ledger keeps them from being published twice)."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, router: BatchRouter, batch_size: int, batch_seconds: float) -> None:
+        self.consumer = consumer
+        self.router = router
+        self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
+        self.assigned = False
+        self._in_hand = asyncio.Lock()
+        self._revoking = False
+        self._stopping = asyncio.Event()
+
+    # ConsumerRebalanceListener: aiokafka awaits these in its rebalance.
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        self._revoking = True
+        try:
+            async with self._in_hand:  # the batch in hand is routed and committed (or given up) first
+                pass
+        finally:
+            self._revoking = False
+        self.assigned = False
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        self.assigned = bool(assigned)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            fetched = await self.consumer.getmany(timeout_ms=int(self.batch_seconds * 1000), max_records=self.batch_size)
+            if not fetched:
+                continue
+            async with self._in_hand:
+                owned = self.consumer.assignment()
+                # Partitions taken away since the fetch are their next owner's, from the committed offset.
+                fetched = {tp: messages for tp, messages in fetched.items() if tp in owned}
+                records = [SourceRecord(m.topic, m.partition, m.offset, m.key, m.value)
+                           for messages in fetched.values() for m in messages]
+                if records and await self._route(records):
+                    await self._commit({tp: messages[-1].offset + 1 for tp, messages in fetched.items()})
+
+    async def _route(self, records: list[SourceRecord]) -> bool:
+        delay = 0.1
+        while True:
+            try:
+                await self.router.route_batch(records)
+                return True
+            except Exception as exc:  # noqa: BLE001 - whatever it is, the batch must not be committed
+                BATCH_FAILURES.labels(type(exc).__name__).inc()
+                if self._revoking or self._stopping.is_set():
+                    log.warning("batch of %d not routed (%s); left uncommitted for the partitions' next owner",
+                                len(records), type(exc).__name__)
+                    return False
+                log.error("batch of %d not routed (%s); retrying in %.1f s", len(records), type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        try:
+            await self.consumer.commit(offsets)
+        except (CommitFailedError, KafkaError) as exc:
+            # A rebalance took the partitions: their next owner starts from the last commit, and the output
+            # ledger drops what this batch already published.
+            log.warning("offsets not committed (%s); the next owner of the partitions routes them again", type(exc).__name__)
+
+    async def measure_lag(self) -> None:
+        CONSUMER_LAG.clear()
+        for tp in self.consumer.assignment():
+            highwater = self.consumer.highwater(tp)
+            if highwater is None:
+                continue
+            committed = await self.consumer.committed(tp)
+            CONSUMER_LAG.labels(GROUP_ID, tp.topic, str(tp.partition)).set(max(0, highwater - (committed or 0)))
+
+
+class RouterWorker:
+    """The wiring: Redis, the Kafka clients, the batch router on contact.inbound, the gRPC APIs, the web
+    endpoints. `run()` until `stop()` (SIGTERM): the batch in hand is finished and committed on the way out."""
+
+    def __init__(self, settings: RouterSettings, decider: Decider | None = None, urgency: UrgencyRater | None = None) -> None:
+        if decider is None:
+            decider, urgency = build_decider(settings)
         self.settings = settings
+        security = aiokafka_security(settings)
+        self.redis = Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=1.0, socket_connect_timeout=1.0)
+        memory = ConversationMemory(self.redis, settings.sticky_ttl_seconds)
+        store = RoutedStore(self.redis, settings.routed_retention_seconds)
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap_servers, client_id=GROUP_ID, acks="all", linger_ms=2, **security)
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers, client_id=GROUP_ID, group_id=GROUP_ID,
+            enable_auto_commit=False, auto_offset_reset="earliest",
+            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms, max_poll_records=settings.router_batch_size,
+            rebalance_timeout_ms=int(settings.kafka_rebalance_timeout_seconds * 1000),
+            session_timeout_ms=int(max(10.0, settings.kafka_rebalance_timeout_seconds) * 1000),
+            heartbeat_interval_ms=1000, **security)
 
-    async def on_start(self) -> None:
-        self.server = create_grpc_server(self.routing, self.handling, self.address, self.settings)
-        await self.server.start()
+        async def send(topic: str, key: bytes, value: bytes) -> asyncio.Future:
+            return await self.producer.send(topic, value, key=key)
+
+        async def publish(topic: str, key: bytes, value: bytes) -> None:
+            await (await send(topic, key, value))
+
+        router = BatchRouter(
+            decider, urgency, settings.sticky_switch_confidence, memory, store,
+            OutputLedger(self.redis, settings.output_ledger_ttl_seconds), send,
+            {"bootstrap_servers": settings.kafka_bootstrap_servers, **security},
+        )
+        self.inbound = InboundLoop(self.consumer, router, settings.router_batch_size, settings.router_batch_seconds)
+        config = load_routing_config(settings.departments_file)
+        department_ids = frozenset(d.id for d in config.departments)
+        self.routing = RoutingServicer(RoutingContext(decider, urgency, {}, settings.sticky_switch_confidence),
+                                       department_ids, store, memory, publish, config.department_of)
+        self.handling = HandlingServicer(department_ids, publish)
+
+    def web_app(self) -> web.Application:
+        async def healthz(request: web.Request) -> web.Response:
+            return web.Response(text="ok")
+
+        async def readyz(request: web.Request) -> web.Response:
+            # Ready once the consumer group gave this worker its partitions: only then does it route.
+            ready = self.inbound.assigned
+            return web.Response(text="ready" if ready else "not ready", status=200 if ready else 503)
+
+        async def metrics(request: web.Request) -> web.Response:
+            # aiohttp refuses a charset inside content_type=, so the full value goes in as a header.
+            return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+        app = web.Application()
+        app.router.add_get("/healthz", healthz)
+        app.router.add_get("/readyz", readyz)
+        app.router.add_get("/metrics", metrics)
+        return app
+
+    async def run(self) -> None:
+        settings = self.settings
+        runner = web.AppRunner(self.web_app(), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, settings.router_host, settings.router_port).start()
+        grpc_server = create_grpc_server(self.routing, self.handling,
+                                         f"{settings.router_host}:{settings.router_grpc_port}", settings)
+        await grpc_server.start()
         for name in ("", SERVICE_NAME, HANDLING_SERVICE_NAME):
-            await self.server.health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+            await grpc_server.health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        await self.producer.start()
+        await self.consumer.start()
+        self.consumer.subscribe([topics.INBOUND], listener=self.inbound)
+        lag = asyncio.create_task(self._measure_lag_every(5.0))
+        try:
+            await self.inbound.run()
+        finally:
+            lag.cancel()
+            await self.consumer.stop()  # leaves the group: its partitions go to the others at once
+            await self.producer.stop()
+            await grpc_server.stop(grace=5)
+            await runner.cleanup()
+            await self.redis.aclose()
 
-    async def on_stop(self) -> None:
-        await self.server.stop(grace=5)
+    def stop(self) -> None:
+        self.inbound.stop()
 
-
-def create_app(
-    settings: RouterSettings, decider: Decider | None = None, urgency: UrgencyRater | None = None
-) -> faust.App:
-    """The wiring: one faust app, one Redis client, the batch router on contact.inbound, the gRPC APIs."""
-    if decider is None:
-        decider, urgency = build_decider(settings)
-    app = create_stream_app("gemeente-router", settings, web_host=settings.router_host,
-                            web_port=settings.router_port, data_dir=settings.router_data_dir)
-    redis = Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=1.0, socket_connect_timeout=1.0)
-    memory = ConversationMemory(redis, settings.sticky_ttl_seconds)
-    store = RoutedStore(redis, settings.routed_retention_seconds)
-
-    async def send(topic: str, key: bytes, value: bytes) -> asyncio.Future:
-        return await app.producer.send(topic, key, value, None, None, None)
-
-    async def publish(topic: str, key: bytes, value: bytes) -> None:
-        await (await send(topic, key, value))
-
-    router = BatchRouter(
-        decider, urgency, settings.sticky_switch_confidence, memory, store,
-        OutputLedger(redis, settings.output_ledger_ttl_seconds), send,
-        {"bootstrap_servers": settings.kafka_bootstrap_servers, **aiokafka_security(settings)},
-    )
-    config = load_routing_config(settings.departments_file)
-    department_ids = frozenset(d.id for d in config.departments)
-    app.service(GrpcApi(
-        RoutingServicer(RoutingContext(decider, urgency, {}, settings.sticky_switch_confidence),
-                        department_ids, store, memory, publish, config.department_of),
-        HandlingServicer(department_ids, publish),
-        f"{settings.router_host}:{settings.router_grpc_port}",
-        settings,
-    ))
-
-    @app.agent(app.topic(topics.INBOUND, key_type=bytes, value_type=bytes))
-    async def route_inbound(stream: faust.StreamT) -> None:
-        await router.route_stream(stream, settings.router_batch_size, settings.router_batch_seconds)
-
-    return app
+    async def _measure_lag_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.inbound.measure_lag()
+            except Exception:  # noqa: BLE001 - a metric must not stop the router
+                log.debug("lag not measured", exc_info=True)

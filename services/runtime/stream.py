@@ -1,4 +1,4 @@
-"""Faust app set-up shared by the router and the metrics service: broker settings, health, metrics, run."""
+"""Faust app set-up of the metrics service (and the bench's faust relay): broker settings, health, metrics, run."""
 
 from __future__ import annotations
 
@@ -6,17 +6,12 @@ from pathlib import Path
 
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
-from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.runtime.kafka import aiokafka_security, uses_sasl, wait_for_port
+from services.runtime.lag import CONSUMER_LAG
 from services.runtime.logs import configure_logging
 from services.runtime.settings import CommonSettings
-
-CONSUMER_LAG = Gauge(
-    "contact_consumer_lag_records",
-    "Records on a partition this worker has not committed yet (high watermark - committed offset).",
-    ["group", "topic", "partition"],
-)
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):

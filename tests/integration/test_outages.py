@@ -100,7 +100,7 @@ def test_redis_full_doubles_nothing_downstream(fresh_broker, own_redis, whatsapp
     port, grpc_port = free_port(), free_port()
     router = ServiceProcess("services.router", service_env(
         KAFKA_BOOTSTRAP_SERVERS=fresh_broker.address, REDIS_URL=redis_url(own_redis),
-        ROUTER_PORT=str(port), ROUTER_GRPC_PORT=str(grpc_port), ROUTER_DATA_DIR=str(tmp_path / "router"),
+        ROUTER_PORT=str(port), ROUTER_GRPC_PORT=str(grpc_port),
     ), tmp_path / "router.log")
     try:
         router.wait_ready(f"http://127.0.0.1:{port}/readyz", timeout=120)

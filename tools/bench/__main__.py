@@ -143,7 +143,6 @@ def router_environment(bootstrap: str, redis_address: str, workdir: Path) -> dic
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "REDIS_URL": f"redis://{redis_address}/0",
         "ROUTER_PORT": str(free_port()),
-        "ROUTER_DATA_DIR": str(workdir / "router"),
         "LOG_LEVEL": "WARNING",
     }
 

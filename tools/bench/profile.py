@@ -41,9 +41,10 @@ def routing_stages(values: Sequence[bytes], now: Timestamp, repeat: int = 3) -> 
     texts = [[message_text(m) for m in batch] for batch in messages]
     normalised = [[normalise_text(t) for t in batch] for batch in texts]
     scans = [[decider.rules.scores_normalised(n) for n in batch] for batch in normalised]
-    classifier = decider.classifier
-    features = [classifier.batch_features.transform(n, [s for s, _ in scan]) for n, scan in zip(normalised, scans)]
-    model = classifier.pipeline.named_steps["model"]
+    scorer = decider.scorer
+    features = [scorer.features.transform(n, [s for s, _ in scan]) for n, scan in zip(normalised, scans)]
+    model = scorer.model
+    labels = decider.classifier.labels
     probabilities = [model.predict_proba(f) for f in features]
     route_records(records[0], context, now)  # warm caches (words, regexes, model attributes) outside the timing
 
@@ -52,8 +53,7 @@ def routing_stages(values: Sequence[bytes], now: Timestamp, repeat: int = 3) -> 
 
     def explain(i: int) -> None:
         for row, scores in enumerate(probabilities[i]):
-            best = classifier.labels[int(scores.argmax())]
-            classifier.explain(features[i], probabilities[i], row, best)
+            scorer.explain(features[i], probabilities[i], row, labels[int(scores.argmax())])
 
     stages = {
         "decode protobuf": each(lambda i: [codec.decode_valid_contact(v) for v in batches[i]]),
@@ -61,10 +61,10 @@ def routing_stages(values: Sequence[bytes], now: Timestamp, repeat: int = 3) -> 
         "detect language": each(lambda i: [detect_language(m.text) for m in messages[i]]),
         "normalise text (once)": each(lambda i: [normalise_text(t) for t in texts[i]]),
         "term scan (rules and rule hints)": each(lambda i: [decider.rules.scores_normalised(n) for n in normalised[i]]),
-        "features (cached words, TF-IDF)": each(lambda i: classifier.batch_features.transform(
+        "features (cached words, TF-IDF)": each(lambda i: scorer.features.transform(
             normalised[i], [s for s, _ in scans[i]])),
         "model (logistic regression)": each(lambda i: model.predict_proba(features[i])),
-        "department sums": each(lambda i: decider.categories.by_department_rows(probabilities[i], classifier.labels)),
+        "department sums": each(lambda i: decider.categories.by_department_rows(probabilities[i], labels)),
         "explanations (chosen label only)": each(explain),
         "decisive rules": each(lambda i: [decider.rules.decide_scored(*scan) for scan in scans[i]]),
         "urgency terms": each(lambda i: [urgency.rate(t) for t in texts[i]]),

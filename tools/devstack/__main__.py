@@ -72,7 +72,6 @@ def main() -> None:
             f"alerts at {ui}/alerts and targets at {ui}/targets")
         # Throw-away secrets for this run only; a real deployment sets them from its secret store.
         env = {**throwaway_secrets(), **env}
-        env.setdefault("ROUTER_DATA_DIR", str(RUN_DIR / "router"))
         env.setdefault("METRICS_DATA_DIR", str(RUN_DIR / "metrics"))
         env.setdefault("LOG_LEVEL", "WARNING")
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

@@ -114,7 +114,6 @@ def start_stack(
     extra_ports = {f"{d.name}_{p.name}": p for d in DEPLOYABLES for p in d.extra_ports}
     extra = {key: free_port() for key in extra_ports}
     env = {
-        "ROUTER_DATA_DIR": str(log_dir / "router-data"),
         "METRICS_DATA_DIR": str(log_dir / "metrics-data"),
         **base_env,
         **{port.variable: str(extra[key]) for key, port in extra_ports.items()},

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import joblib
 import numpy as np
@@ -22,9 +21,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from services.router.decision.text import TermMatcher, normalise_text
-
-if TYPE_CHECKING:
-    from services.router.decision.features import BatchFeatures
 
 _STEMMER = snowballstemmer.stemmer("dutch")
 # Words that carry no department; stemming keeps them short, so a small list is enough.
@@ -100,46 +96,13 @@ class TextClassifier:
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         return self.analyse(texts)[0]
 
-    @property
-    def batch_features(self) -> "BatchFeatures":
-        """The union's transform word by word (features.py): the same features, computed faster."""
-        if getattr(self, "_batch_features", None) is None:
-            from services.router.decision.features import BatchFeatures
-
-            self._batch_features = BatchFeatures(self.pipeline.named_steps["features"])
-        return self._batch_features
-
-    def score(self, normalised: Sequence[str], rule_scores: Sequence[Mapping[str, float]]) -> tuple[np.ndarray, sparse.csr_matrix]:
-        """Probabilities per label, and the features, for texts normalise_text() made and the rule hints'
-        term scores of each (the terms of `batch_features.owned_terms`)."""
-        features = self.batch_features.transform(normalised, rule_scores)
-        return self.pipeline.named_steps["model"].predict_proba(features), features
-
-    def explain(self, features: sparse.csr_matrix, probabilities: np.ndarray, row_index: int, label: str,
-                top: int = 3) -> list[str]:
-        """The stemmed words that pushed row `row_index` most towards `label`, if `label` is among the
-        row's three best (as analyse() gives them), else none."""
-        if getattr(self, "_label_index", None) is None:
-            self._label_index = {name: i for i, name in enumerate(self.pipeline.classes_)}
-        label_index = self._label_index[label]
-        if label_index not in np.argsort(probabilities[row_index])[::-1][:3]:
-            return []
-        names = self._word_names()
-        start, end = features.indptr[row_index], features.indptr[row_index + 1]
-        indices, values = features.indices[start:end], features.data[start:end]
-        words = indices < len(names)  # the word features come first in the union
-        indices, values = indices[words], values[words]
-        weights = values * self.pipeline.named_steps["model"].coef_[label_index][indices]
-        order = np.argsort(weights)[::-1][:top]
-        return [names[indices[i]] for i in order if weights[i] > 0]
-
     def analyse(self, texts: Sequence[str], top: int = 3) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
         """Probabilities per label, and per text the stemmed words that pushed it most towards each of
         its three best labels (for the reasons staff see). One feature extraction for the whole batch."""
         features = self.pipeline.named_steps["features"].transform(list(texts))
         model = self.pipeline.named_steps["model"]
         probabilities = model.predict_proba(features)
-        names = self._word_names()
+        names = self.word_names()
         words = features[:, : len(names)].tocsr()
         explanations = []
         labels = self.labels
@@ -155,7 +118,7 @@ class TextClassifier:
             explanations.append(by_label)
         return probabilities, explanations
 
-    def _word_names(self) -> np.ndarray:
+    def word_names(self) -> np.ndarray:
         # The word features come first in the union; their names are fixed once the model is trained.
         if getattr(self, "_names", None) is None:
             self._names = self.pipeline.named_steps["features"].transformer_list[0][1].get_feature_names_out()

@@ -199,7 +199,10 @@ class ModelDecider:
             raise ValueError(f"the model knows categories the taxonomy does not: {sorted(unknown)}; run `make model`")
         # One scan of the taxonomy's terms serves the decisive rules and the model's rule hints, when the
         # model was trained with the terms the rules use (else the hints get a scan of their own).
-        trained_terms = classifier.batch_features.owned_terms
+        from services.router.decision.features import BatchScorer  # sklearn's world: only with a model
+
+        self.scorer = BatchScorer(classifier)
+        trained_terms = self.scorer.features.owned_terms
         self._hint_matcher = None if trained_terms == rules.owned_terms else TermMatcher(trained_terms)
 
     def decide_batch(self, messages: Sequence[codec.ContactMessage]) -> list[codec.RoutingDecision]:
@@ -209,7 +212,7 @@ class ModelDecider:
         rule_scores = [self.rules.scores_normalised(text) for text in normalised]
         hint_scores = ([s for s, _ in rule_scores] if self._hint_matcher is None
                        else [self._hint_matcher.scores_normalised(text)[0] for text in normalised])
-        probabilities, features = self.classifier.score(normalised, hint_scores)
+        probabilities, features = self.scorer.score(normalised, hint_scores)
         labels = self.classifier.labels
         decisions = []
         by_department = self.categories.by_department_rows(probabilities, labels)
@@ -238,7 +241,7 @@ class ModelDecider:
                 ))
                 continue
             category = category_of[best]
-            explanation = self.classifier.explain(features, probabilities, row_index, category)
+            explanation = self.scorer.explain(features, probabilities, row_index, category)
             words = ", ".join(f"'{w.replace('_', ' ')}'" for w in explanation)
             because = f"model: {words or 'tekst'} → {category} ({best}, {confidence:.2f})"
             if confidence < self.threshold:

@@ -121,3 +121,36 @@ class BatchFeatures:
         hints = sparse.csr_matrix(np.minimum(scores, 8.0) / 4.0)
         blocks = [self._words._tfidf.transform(words, copy=False), self._chars._tfidf.transform(chars, copy=False), hints]
         return sparse.hstack([b if w is None else b * w for b, w in zip(blocks, self._weights)]).tocsr()
+
+
+class BatchScorer:
+    """A trained TextClassifier's probabilities and explanations for a batch, from BatchFeatures."""
+
+    def __init__(self, classifier: TextClassifier) -> None:
+        self.classifier = classifier
+        self.features = BatchFeatures(classifier.pipeline.named_steps["features"])
+        self.model = classifier.pipeline.named_steps["model"]
+        self.label_index = {label: i for i, label in enumerate(classifier.labels)}
+        self.word_names = classifier.word_names()
+
+    def score(self, normalised: Sequence[str], rule_scores: Sequence[Mapping[str, float]]) -> tuple[np.ndarray, sparse.csr_matrix]:
+        """Probabilities per label, and the features, for texts normalise_text() made and the rule hints'
+        term scores of each (the terms of `features.owned_terms`)."""
+        features = self.features.transform(normalised, rule_scores)
+        return self.model.predict_proba(features), features
+
+    def explain(self, features: sparse.csr_matrix, probabilities: np.ndarray, row_index: int, label: str,
+                top: int = 3) -> list[str]:
+        """The stemmed words that pushed row `row_index` most towards `label`, if `label` is among the
+        row's three best (as TextClassifier.analyse() gives them), else none."""
+        label_index = self.label_index[label]
+        if label_index not in np.argsort(probabilities[row_index])[::-1][:3]:
+            return []
+        names = self.word_names
+        start, end = features.indptr[row_index], features.indptr[row_index + 1]
+        indices, values = features.indices[start:end], features.data[start:end]
+        words = indices < len(names)  # the word features come first in the union
+        indices, values = indices[words], values[words]
+        weights = values * self.model.coef_[label_index][indices]
+        order = np.argsort(weights)[::-1][:top]
+        return [names[indices[i]] for i in order if weights[i] > 0]

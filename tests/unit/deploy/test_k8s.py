@@ -21,7 +21,11 @@ from services.contract.departments import load_departments
 from services.deployables import DEPLOYABLES, settings_class
 from services.ingest.channels import CHANNELS, WEBHOOK_CHANNELS
 from services.metrics.settings import MetricsSettings
-from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT, CommonSettings
+from services.runtime.settings import (
+    DEFAULT_DEPARTMENTS_FILE,
+    REPO_ROOT,
+    CommonSettings,
+)
 from tests.schemas.crds import SCHEMAS
 
 K8S = REPO_ROOT / "k8s"
@@ -323,8 +327,9 @@ def test_the_router_scales_on_lag_and_never_beyond_the_partitions():
     [trigger] = scaled["spec"]["triggers"]
     assert trigger["type"] == "kafka"
     assert trigger["metadata"]["topic"] == topics.INBOUND
-    from services.router.worker import create_app  # noqa: F401 - the consumer group is the faust app id
-    assert trigger["metadata"]["consumerGroup"] == "gemeente-router"
+    from services.router.worker import GROUP_ID
+
+    assert trigger["metadata"]["consumerGroup"] == GROUP_ID
     assert scaled["spec"]["scaleTargetRef"]["name"] in by_name(objects, "Deployment")
     inbound = next(t for t in of_kind(objects, "KafkaTopic") if t["spec"]["topicName"] == topics.INBOUND)
     assert scaled["spec"]["maxReplicaCount"] <= inbound["spec"]["partitions"]

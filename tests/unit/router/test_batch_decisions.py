@@ -79,7 +79,7 @@ def test_the_term_scan_finds_what_the_regular_expression_found(terms):
 
 def test_batch_features_are_the_unions_features_value_for_value(classifier):
     union = classifier.pipeline.named_steps["features"]
-    fast = classifier.batch_features
+    fast = BatchFeatures(union)
     matcher = TermMatcher(fast.owned_terms)
     for start in range(0, len(TEXTS), 1000):
         batch = TEXTS[start:start + 1000]
