@@ -159,15 +159,19 @@ class InboundLoop(ConsumerRebalanceListener):
         self.batch_seconds = batch_seconds
         self.assigned = False
         self._in_hand = asyncio.Lock()
+        self._routed: dict[TopicPartition, int] = {}  # offsets to commit: after the records routed
         self._revoking = False
         self._stopping = asyncio.Event()
 
-    # ConsumerRebalanceListener: aiokafka awaits these in its rebalance.
+    # ConsumerRebalanceListener: aiokafka awaits these in its rebalance, before any member is assigned.
     async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
         self._revoking = True
         try:
-            async with self._in_hand:  # the batch in hand is routed and committed (or given up) first
+            async with self._in_hand:  # the batch in hand is routed (or given up) first
                 pass
+            # Committing here is what aiokafka asks for; outside the lock, so the loop never waits on it
+            # while the rebalance waits on the loop.
+            await self._commit_routed()
         finally:
             self._revoking = False
         self.assigned = False
@@ -181,16 +185,18 @@ class InboundLoop(ConsumerRebalanceListener):
     async def run(self) -> None:
         while not self._stopping.is_set():
             fetched = await self.consumer.getmany(timeout_ms=int(self.batch_seconds * 1000), max_records=self.batch_size)
-            if not fetched:
-                continue
-            async with self._in_hand:
-                owned = self.consumer.assignment()
-                # Partitions taken away since the fetch are their next owner's, from the committed offset.
-                fetched = {tp: messages for tp, messages in fetched.items() if tp in owned}
-                records = [SourceRecord(m.topic, m.partition, m.offset, m.key, m.value)
-                           for messages in fetched.values() for m in messages]
-                if records and await self._route(records):
-                    await self._commit({tp: messages[-1].offset + 1 for tp, messages in fetched.items()})
+            if fetched:
+                async with self._in_hand:
+                    owned = self.consumer.assignment()
+                    # Partitions taken away since the fetch are their next owner's, from the committed offset.
+                    fetched = {tp: messages for tp, messages in fetched.items() if tp in owned}
+                    records = [SourceRecord(m.topic, m.partition, m.offset, m.key, m.value)
+                               for messages in fetched.values() for m in messages]
+                    if records and await self._route(records):
+                        self._routed.update({tp: messages[-1].offset + 1 for tp, messages in fetched.items()})
+            if self._routed and not self._revoking:
+                await self._commit_routed()
+        await self._commit_routed()  # stopping: what was routed is committed before the group is left
 
     async def _route(self, records: list[SourceRecord]) -> bool:
         delay = 0.1
@@ -208,12 +214,18 @@ class InboundLoop(ConsumerRebalanceListener):
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+    async def _commit_routed(self) -> None:
+        """Commit the offsets after the batches routed so far (those of partitions still owned)."""
+        owned = self.consumer.assignment()
+        offsets = {tp: offset for tp, offset in self._routed.items() if tp in owned}
+        self._routed.clear()
+        if not offsets:
+            return
         try:
             await self.consumer.commit(offsets)
         except (CommitFailedError, KafkaError) as exc:
-            # A rebalance took the partitions: their next owner starts from the last commit, and the output
-            # ledger drops what this batch already published.
+            # The group took the partitions meanwhile: their next owner starts from the last commit, and the
+            # output ledger drops what was already published.
             log.warning("offsets not committed (%s); the next owner of the partitions routes them again", type(exc).__name__)
 
     async def measure_lag(self) -> None:
@@ -302,6 +314,7 @@ class RouterWorker:
         try:
             await self.inbound.run()
         finally:
+            log.info("router stopping: leaving the group, flushing the producer")
             lag.cancel()
             await self.consumer.stop()  # leaves the group: its partitions go to the others at once
             await self.producer.stop()
