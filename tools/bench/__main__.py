@@ -164,7 +164,7 @@ def router_environment(bootstrap: str, redis_address: str, workdir: Path) -> dic
         "REDIS_URL": f"redis://{redis_address}/0",
         "ROUTER_PORT": str(free_port()),
         "ROUTER_GRPC_PORT": str(free_port()),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",  # the group's joins and rebalances, in the worker's log
     }
 
 
