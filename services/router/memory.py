@@ -24,7 +24,7 @@ class ConversationMemory:
         self._ttl = ttl_seconds
         self._prefix = prefix
 
-    def _key(self, conversation_id: str) -> str:
+    def key(self, conversation_id: str) -> str:
         return f"{self._prefix}:{conversation_id}:department"
 
     async def departments(self, conversation_ids: Iterable[str]) -> dict[str, str]:
@@ -32,22 +32,39 @@ class ConversationMemory:
         if not ids:
             return {}
         try:
-            values = await self._redis.mget([self._key(i) for i in ids])
+            values = await self._redis.mget([self.key(i) for i in ids])
         except RedisError:
-            # Degrade, never stop: without memory a follow-up is routed on its own text.
-            MEMORY_UNAVAILABLE.inc()
-            log.warning("Redis unreachable: routing %d conversation(s) without memory", len(ids))
+            self.unreadable(len(ids))
             return {}
+        return self.parse(ids, values)
+
+    @staticmethod
+    def parse(ids: list[str], values: list[bytes | None]) -> dict[str, str]:
+        """What MGET of `key(id)` for these ids returned → conversation id → department."""
         return {i: v.decode() for i, v in zip(ids, values) if v is not None}
+
+    @staticmethod
+    def unreadable(count: int) -> None:
+        # Degrade, never stop: without memory a follow-up is routed on its own text.
+        MEMORY_UNAVAILABLE.inc()
+        log.warning("Redis unreachable: routing %d conversation(s) without memory", count)
+
+    def group(self, departments: Mapping[str, str]) -> tuple[dict[str, str], int]:
+        """The keys and expiry that remember these departments (for set_many / set_groups)."""
+        return {self.key(c): d for c, d in departments.items()}, self._ttl
+
+    @staticmethod
+    def unwritable(count: int) -> None:
+        MEMORY_UNAVAILABLE.inc()
+        log.warning("Redis unreachable: %d conversation department(s) not remembered", count)
 
     async def remember(self, departments: Mapping[str, str]) -> None:
         if not departments:
             return
         try:
-            await set_many(self._redis, {self._key(c): d for c, d in departments.items()}, self._ttl)
+            await set_many(self._redis, *self.group(departments))
         except RedisError:
-            MEMORY_UNAVAILABLE.inc()
-            log.warning("Redis unreachable: %d conversation department(s) not remembered", len(departments))
+            self.unwritable(len(departments))
 
 
 class RoutedStore:
@@ -58,14 +75,22 @@ class RoutedStore:
         self._ttl = ttl_seconds
         self._prefix = prefix
 
+    def group(self, routed_by_id: Mapping[str, bytes]) -> tuple[dict[str, bytes], int]:
+        """The keys and expiry that keep these routed messages (for set_many / set_groups)."""
+        return {f"{self._prefix}:{i}": v for i, v in routed_by_id.items()}, self._ttl
+
+    @staticmethod
+    def unwritable(count: int) -> None:
+        MEMORY_UNAVAILABLE.inc()
+        log.warning("Redis unreachable: %d routed message(s) cannot be rerouted later", count)
+
     async def keep(self, routed_by_id: Mapping[str, bytes]) -> None:
         if not routed_by_id:
             return
         try:
-            await set_many(self._redis, {f"{self._prefix}:{i}": v for i, v in routed_by_id.items()}, self._ttl)
+            await set_many(self._redis, *self.group(routed_by_id))
         except RedisError:
-            MEMORY_UNAVAILABLE.inc()
-            log.warning("Redis unreachable: %d routed message(s) cannot be rerouted later", len(routed_by_id))
+            self.unwritable(len(routed_by_id))
 
     async def get(self, message_id: str) -> bytes | None:
         return await self._redis.get(f"{self._prefix}:{message_id}")

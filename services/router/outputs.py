@@ -111,7 +111,7 @@ class OutputLedger:
         self._prefix = prefix
         self.available = True
 
-    def _key(self, key: str) -> str:
+    def key(self, key: str) -> str:
         return f"{self._prefix}:{key}"
 
     async def marks(self, keys: Iterable[str]) -> dict[str, Mark | None]:
@@ -119,24 +119,39 @@ class OutputLedger:
         if not keys:
             return {}
         try:
-            values = await self._redis.mget([self._key(k) for k in keys])
-            self.available = True
+            values = await self._redis.mget([self.key(k) for k in keys])
         except RedisError:
-            self.available = False
-            LEDGER_UNAVAILABLE.inc()
-            log.warning("Redis unreachable: publishing %d output(s) without the output ledger", len(keys))
+            self.unreadable(len(keys))
             return {}
+        return self.parse(keys, values)
+
+    def parse(self, keys: list[str], values: list[bytes | None]) -> dict[str, Mark | None]:
+        """What MGET of `key(k)` for these keys returned → output key → its mark (Redis answered)."""
+        self.available = True
         return {k: parse_mark(v) for k, v in zip(keys, values)}
+
+    def unreadable(self, count: int) -> None:
+        self.available = False
+        LEDGER_UNAVAILABLE.inc()
+        log.warning("Redis unreachable: publishing %d output(s) without the output ledger", count)
+
+    def done_group(self, keys: Iterable[str]) -> tuple[dict[str, str], int]:
+        """The marks that say these outputs are published, and their expiry (for set_groups); none while
+        the ledger is unavailable."""
+        return ({self.key(k): "done" for k in keys} if self.available else {}), self._ttl
+
+    def unwritable(self, count: int) -> None:
+        self.available = False
+        LEDGER_UNAVAILABLE.inc()
+        log.warning("Redis unreachable: %d output mark(s) not written", count)
 
     async def _set(self, values: Mapping[str, str]) -> None:
         if not values or not self.available:
             return
         try:
-            await set_many(self._redis, {self._key(k): v for k, v in values.items()}, self._ttl)
+            await set_many(self._redis, {self.key(k): v for k, v in values.items()}, self._ttl)
         except RedisError:
-            self.available = False
-            LEDGER_UNAVAILABLE.inc()
-            log.warning("Redis unreachable: %d output mark(s) not written", len(values))
+            self.unwritable(len(values))
 
     async def mark_pending(self, destinations: Mapping[str, str], now_ms: int) -> None:
         await self._set({k: f"pending|{topic}|{now_ms}" for k, topic in destinations.items()})

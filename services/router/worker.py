@@ -22,9 +22,11 @@ from aiokafka import (
     TopicPartition,
 )
 from aiokafka.errors import CommitFailedError, KafkaError
+from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from services.contract import codec, topics
 from services.contract.departments import load_routing_config
@@ -45,6 +47,7 @@ from services.router.settings import RouterSettings
 from services.router.wiring import build_decider
 from services.runtime.kafka import aiokafka_security
 from services.runtime.lag import CONSUMER_LAG
+from services.runtime.redis_store import set_groups
 
 log = logging.getLogger(__name__)
 ROUTED = Counter(
@@ -73,10 +76,15 @@ Send = Callable[[str, bytes, bytes], Awaitable[asyncio.Future]]
 
 class BatchRouter:
     """Routes one batch at a time: decide (pure), drop what an earlier incarnation already published, send
-    everything, and only then remember it, so a batch that fails is retried whole and nothing is doubled."""
+    everything, and only then remember it, so a batch that fails is retried whole and nothing is doubled.
+
+    Three Redis round trips a batch: one read (the conversations' departments and the outputs' ledger
+    marks), one write before sending (pending marks), one after Kafka acknowledged (done marks,
+    departments, routed messages)."""
 
     def __init__(
         self,
+        redis: Redis,
         decider: Decider,
         urgency: UrgencyRater,
         sticky_switch_confidence: float,
@@ -86,6 +94,7 @@ class BatchRouter:
         send: Send,
         consumer_options: dict,
     ) -> None:
+        self.redis = redis
         self.decider = decider
         self.urgency = urgency
         self.sticky_switch_confidence = sticky_switch_confidence
@@ -100,10 +109,16 @@ class BatchRouter:
     async def route_batch(self, records: list[SourceRecord]) -> None:
         """Route one batch: every output acknowledged by Kafka before this returns."""
         started = asyncio.get_running_loop().time()
-        earlier = await self.memory.departments(r.key.decode("utf-8", "replace") for r in records if r.key)
+        sources = [(r.topic, r.partition, r.offset) for r in records]
+        earlier, marks = await self.read_state([r.key.decode("utf-8", "replace") for r in records if r.key],
+                                               [expected_output_key(r) for r in records])
         context = RoutingContext(self.decider, self.urgency, earlier, self.sticky_switch_confidence)
         decided = route_records(records, context, codec.timestamp(datetime.now(timezone.utc)))
-        fresh = await self.only_new(decided, [(r.topic, r.partition, r.offset) for r in records])
+        keys = [output_key(o, s) for o, s in zip(decided, sources)]
+        unread = [k for k in keys if k not in marks]  # a record that turned into a dead letter after all
+        if unread and self.ledger.available:
+            marks.update(await self.ledger.marks(unread))
+        fresh = await self.only_new(decided, keys, marks)
         outcomes = [o for o, _ in fresh]
         pending = []
         tally: Tally[tuple[str, str, str]] = Tally()
@@ -112,18 +127,45 @@ class BatchRouter:
             tally[outcome.destination, outcome.method, outcome.channel] += 1
         await asyncio.gather(*pending)
         self.recent.add(k for _, k in fresh)
-        await self.ledger.mark_done(k for _, k in fresh)
-        await self.memory.remember({o.conversation_id: o.department for o in decided if o.department})
-        await self.store.keep({o.message_id: o.value for o in outcomes if o.message_id})
+        await self.remember([k for _, k in fresh], {o.conversation_id: o.department for o in decided if o.department},
+                            {o.message_id: o.value for o in outcomes if o.message_id})
         for labels, count in tally.items():
             ROUTED.labels(*labels).inc(count)
         BATCH_SIZE.observe(len(records))
         BATCH_SECONDS.observe(asyncio.get_running_loop().time() - started)
 
-    async def only_new(self, outcomes: list, sources: list[tuple[str, int, int]]) -> list[tuple]:
+    async def read_state(self, conversation_ids: list[str], output_keys: list[str]) -> tuple[dict[str, str], dict]:
+        """The conversations' departments and the outputs' ledger marks, in one MGET."""
+        conversations = list(dict.fromkeys(c for c in conversation_ids if c))
+        outputs = list(dict.fromkeys(output_keys))
+        keys = [self.memory.key(c) for c in conversations] + [self.ledger.key(k) for k in outputs]
+        if not keys:
+            return {}, {}
+        try:
+            values = await self.redis.mget(keys)
+        except RedisError:
+            if conversations:
+                self.memory.unreadable(len(conversations))
+            self.ledger.unreadable(len(outputs))
+            return {}, {}
+        split = len(conversations)
+        return self.memory.parse(conversations, values[:split]), self.ledger.parse(outputs, values[split:])
+
+    async def remember(self, published: list[str], departments: dict[str, str], routed: dict[str, bytes]) -> None:
+        """After Kafka acknowledged: done marks, conversations' departments, routed messages, in one call."""
+        done = self.ledger.done_group(published)
+        try:
+            await set_groups(self.redis, [done, self.memory.group(departments), self.store.group(routed)])
+        except RedisError:
+            if done[0]:
+                self.ledger.unwritable(len(done[0]))
+            if departments:
+                self.memory.unwritable(len(departments))
+            if routed:
+                self.store.unwritable(len(routed))
+
+    async def only_new(self, outcomes: list, keys: list[str], marks: dict) -> list[tuple]:
         """Drop what an earlier incarnation already published; mark the rest pending before sending."""
-        keys = [output_key(o, s) for o, s in zip(outcomes, sources)]
-        marks = await self.ledger.marks(keys)
         unsure = {k: m for k, m in marks.items() if m is not None and m.state == "pending"}
         published = await find_published(unsure, self.consumer_options) if unsure else set()
         if unsure.keys() - published:
@@ -139,6 +181,16 @@ class BatchRouter:
         fresh = [(o, k) for o, k, send in zip(outcomes, keys, plan(keys, marks, published, self.recent)) if send]
         await self.ledger.mark_pending({k: o.topic for o, k in fresh}, int(time.time() * 1000))
         return fresh
+
+
+def expected_output_key(record: SourceRecord) -> str:
+    """The output key a record will most likely have (output_key()): its message id, read ahead of routing
+    so that its ledger mark comes in the same Redis read as the conversation memory."""
+    try:
+        message_id = codec.ContactMessage.FromString(record.value).id
+    except DecodeError:
+        message_id = ""
+    return message_id or "dl:{}:{}:{}".format(record.topic, record.partition, record.offset)
 
 
 # The consumer group of the router: KEDA scales on its lag, its KafkaUser may use it (k8s/build.py).
@@ -267,7 +319,7 @@ class RouterWorker:
             await (await send(topic, key, value))
 
         router = BatchRouter(
-            decider, urgency, settings.sticky_switch_confidence, memory, store,
+            self.redis, decider, urgency, settings.sticky_switch_confidence, memory, store,
             OutputLedger(self.redis, settings.output_ledger_ttl_seconds), send,
             {"bootstrap_servers": settings.kafka_bootstrap_servers, **security},
         )

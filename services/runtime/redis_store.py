@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
@@ -24,6 +24,32 @@ async def set_many(redis: Redis, values: Mapping[str, bytes | str], ttl_seconds:
     if not values:
         return
     await _script(redis, _SET_MANY)(keys=list(values), args=[ttl_seconds, *values.values()])
+
+
+# Several groups of keys, each with its own expiry, in one round trip: ARGV = group count, then per group
+# its size and TTL, then the values; KEYS = the keys of all groups in that order.
+_SET_GROUPS = """
+local groups = tonumber(ARGV[1])
+local key, value = 1, 2 + 2 * groups
+for g = 0, groups - 1 do
+  local size, ttl = tonumber(ARGV[2 + 2 * g]), tonumber(ARGV[3 + 2 * g])
+  for _ = 1, size do
+    redis.call('SET', KEYS[key], ARGV[value], 'EX', ttl)
+    key, value = key + 1, value + 1
+  end
+end
+return #KEYS
+"""
+
+
+async def set_groups(redis: Redis, groups: Sequence[tuple[Mapping[str, bytes | str], int]]) -> None:
+    """set_many() of several (values, ttl_seconds) groups in one round trip (raises RedisError)."""
+    groups = [(values, ttl) for values, ttl in groups if values]
+    if not groups:
+        return
+    keys = [key for values, _ in groups for key in values]
+    sizes = [arg for values, ttl in groups for arg in (len(values), ttl)]
+    await _script(redis, _SET_GROUPS)(keys=keys, args=[len(groups), *sizes, *(v for values, _ in groups for v in values.values())])
 
 
 # INCR and, for a new key, EXPIRE in one step: a key that is counted always expires (no window left without

@@ -199,7 +199,9 @@ class ModelDecider:
             raise ValueError(f"the model knows categories the taxonomy does not: {sorted(unknown)}; run `make model`")
         # One scan of the taxonomy's terms serves the decisive rules and the model's rule hints, when the
         # model was trained with the terms the rules use (else the hints get a scan of their own).
-        from services.router.decision.features import BatchScorer  # sklearn's world: only with a model
+        from services.router.decision.features import (
+            BatchScorer,  # sklearn's world: only with a model
+        )
 
         self.scorer = BatchScorer(classifier)
         trained_terms = self.scorer.features.owned_terms

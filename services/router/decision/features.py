@@ -25,6 +25,7 @@ from services.router.decision.classifier import (
     _STEMMER,
     _STOPWORDS,
     RuleHints,
+    TextClassifier,
     stemmed_words,
 )
 from services.router.decision.text import normalise_text
