@@ -34,8 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from services.contract import topics  # noqa: E402
-from services.contract.departments import load_departments  # noqa: E402
 from services.contract.access import PERMISSIONS  # noqa: E402
+from services.contract.departments import load_departments  # noqa: E402
 from services.deployables import ROUTER  # noqa: E402
 from services.ingest.channels import BY_NAME as CHANNEL_BY_NAME  # noqa: E402
 from services.ingest.channels import CHANNELS, WEBHOOK_CHANNELS, Channel  # noqa: E402
@@ -277,12 +277,16 @@ def webhook_proxy_policy() -> dict:
     }
 
 
+def grpc_server_of(method: str) -> str:
+    """The Deployment that serves a method of access.PERMISSIONS ("/gemeente.contact.v1.RoutingService/Classify")."""
+    return GRPC_SERVERS[method.split("/")[1].rsplit(".", 1)[1]]
+
+
 def grpc_roles() -> dict[str, list[str]]:
     """gRPC server Deployment → the roles that may call at least one of its methods (access.PERMISSIONS)."""
     roles: dict[str, set[str]] = {}
     for method, allowed in PERMISSIONS.items():
-        service = method.split("/")[1].rsplit(".", 1)[1]
-        roles.setdefault(GRPC_SERVERS[service], set()).update(allowed)
+        roles.setdefault(grpc_server_of(method), set()).update(allowed)
     return {server: sorted(r) for server, r in sorted(roles.items())}
 
 

@@ -23,12 +23,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from google.protobuf.message import DecodeError
 from prometheus_client import Counter
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from services.contract import codec, topics
-from services.router.decision.routing import Outcome
+from services.router.decision.routing import Outcome, SourceRecord
 from services.runtime.redis_store import set_many
 
 log = logging.getLogger(__name__)
@@ -66,7 +67,21 @@ class RecentOutputs:
 
 def output_key(outcome: Outcome, source: tuple[str, int, int]) -> str:
     """The identity of an output: the message id, or for a dead letter its source record."""
-    return outcome.message_id or "dl:{}:{}:{}".format(*source)
+    return _key_of(outcome.message_id, source)
+
+
+def expected_output_key(record: SourceRecord) -> str:
+    """The output key a record will most likely have (output_key()): its message id, read ahead of routing
+    so that its ledger mark comes in the same Redis read as the conversation memory."""
+    try:
+        message_id = codec.ContactMessage.FromString(record.value).id
+    except DecodeError:
+        message_id = ""
+    return _key_of(message_id, (record.topic, record.partition, record.offset))
+
+
+def _key_of(message_id: str, source: tuple[str, int, int]) -> str:
+    return message_id or "dl:{}:{}:{}".format(*source)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from aiokafka import (
     TopicPartition,
 )
 from aiokafka.errors import CommitFailedError, KafkaError
-from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from redis.asyncio import Redis
@@ -39,6 +38,7 @@ from services.router.memory import ConversationMemory, RoutedStore
 from services.router.outputs import (
     OutputLedger,
     RecentOutputs,
+    expected_output_key,
     find_published,
     output_key,
     plan,
@@ -181,16 +181,6 @@ class BatchRouter:
         fresh = [(o, k) for o, k, send in zip(outcomes, keys, plan(keys, marks, published, self.recent)) if send]
         await self.ledger.mark_pending({k: o.topic for o, k in fresh}, int(time.time() * 1000))
         return fresh
-
-
-def expected_output_key(record: SourceRecord) -> str:
-    """The output key a record will most likely have (output_key()): its message id, read ahead of routing
-    so that its ledger mark comes in the same Redis read as the conversation memory."""
-    try:
-        message_id = codec.ContactMessage.FromString(record.value).id
-    except DecodeError:
-        message_id = ""
-    return message_id or "dl:{}:{}:{}".format(record.topic, record.partition, record.offset)
 
 
 # The consumer group of the router: KEDA scales on its lag, its KafkaUser may use it (k8s/build.py).

@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -44,6 +43,7 @@ from tools.devstack.servers import (
     start_redis,
     throwaway_secrets,
 )
+from tools.devstack.stack import ServiceProcess
 from tools.topics import create_topics
 
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "50000"))
@@ -205,27 +205,14 @@ async def measure_latency(bootstrap: str, redis_address: str, workdir: Path) -> 
     """One router worker at RATE msgs/s offered for SECONDS: routed_at − received_at of each message."""
     consumer = await output_consumer(bootstrap, router_outputs())
     env = router_environment(bootstrap, redis_address, workdir)
-    worker = start_worker(["-m", "services.router"], {**os.environ, **env}, workdir / "router-latency.log")
+    worker = ServiceProcess("services.router", {**os.environ, **env}, workdir / "router-latency.log")
     try:
-        await wait_ready(int(env["ROUTER_PORT"]), worker)
+        # Ready: the group gave it its partitions, so no message waits for its join.
+        await asyncio.to_thread(worker.wait_ready, f"http://127.0.0.1:{env['ROUTER_PORT']}/readyz", 120)
         return await offered_load_latencies(bootstrap, consumer)
     finally:
-        stop_worker(worker)
+        worker.stop()
         await consumer.stop()
-
-
-async def wait_ready(port: int, worker: subprocess.Popen, timeout: float = 120) -> None:
-    """Until the router's /readyz answers 200 (the group gave it its partitions)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and worker.poll() is None:
-        await asyncio.sleep(0.5)
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            continue
-    raise RuntimeError("the router did not get ready")
 
 
 async def offered_load_latencies(bootstrap: str, consumer: AIOKafkaConsumer) -> list[float]:

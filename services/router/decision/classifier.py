@@ -67,6 +67,15 @@ class RuleHints(BaseEstimator, TransformerMixin):
         return sparse.csr_matrix(np.array(rows, dtype=float).reshape(len(rows), len(self.owners_)))
 
 
+def words_towards(names: np.ndarray, indices: np.ndarray, values: np.ndarray, coefficients: np.ndarray,
+                  top: int) -> list[str]:
+    """The `top` word features (columns `indices` of the word block, TF-IDF `values`) that push most towards
+    the label with these model coefficients, strongest first; only those that push towards it."""
+    weights = values * coefficients[indices]
+    order = np.argsort(weights)[::-1][:top]
+    return [names[indices[i]] for i in order if weights[i] > 0]
+
+
 def build_pipeline(seed: int, owned_terms: tuple[tuple[str, str, float], ...] = ()) -> Pipeline:
     """Features and model; `owned_terms` are the taxonomy's (category, term, weight)."""
     features = FeatureUnion(
@@ -110,11 +119,8 @@ class TextClassifier:
             # The row's slice of the CSR arrays: getrow() would build a matrix per message.
             start, end = words.indptr[row_index], words.indptr[row_index + 1]
             indices, values = words.indices[start:end], words.data[start:end]
-            by_label = {}
-            for label_index in np.argsort(row)[::-1][:3]:
-                weights = values * model.coef_[label_index][indices]
-                order = np.argsort(weights)[::-1][:top]
-                by_label[labels[label_index]] = [names[indices[i]] for i in order if weights[i] > 0]
+            by_label = {labels[label_index]: words_towards(names, indices, values, model.coef_[label_index], top)
+                        for label_index in np.argsort(row)[::-1][:3]}
             explanations.append(by_label)
         return probabilities, explanations
 

@@ -9,7 +9,7 @@ sends what it is unsure of to triage with the top suggestions, and says which wo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -221,42 +221,48 @@ class ModelDecider:
         no_category = labels.index(NO_CATEGORY) if NO_CATEGORY in labels else None
         for row_index, ((scores, category_of), (category_scores, terms)) in enumerate(zip(by_department, rule_scores)):
             none = float(probabilities[row_index, no_category]) if no_category is not None else 0.0
-            # Categories the webcare team handles itself count as "no department" for routing.
-            webcare = scores.pop(TRIAGE, 0.0)
-            none_category = category_of.get(TRIAGE, "") if webcare > none else ""
-            none += webcare
-            ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-            candidates = [codec.DepartmentScore(department=d, score=round(s, 4), category=category_of[d])
-                          for d, s in ranked[:3]]
-            rule = self.rules.decide_scored(category_scores, terms)
-            if not rule.triage and rule.confidence >= self.rule_decides_at:
-                decisions.append(codec.RoutingDecision(
-                    department=rule.department, category=rule.category, confidence=rule.confidence,
-                    method=Method.ROUTING_METHOD_RULE, candidates=candidates, reasons=list(rule.reasons),
-                ))
-                continue
-            best, confidence = ranked[0] if ranked else ("", 0.0)
-            if none >= confidence:
-                decisions.append(codec.RoutingDecision(
-                    triage=True, confidence=none, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
-                    category=none_category, reasons=[f"model: geen afdeling herkend ({none:.2f})"],
-                ))
-                continue
-            category = category_of[best]
-            explanation = self.scorer.explain(features, probabilities, row_index, category)
-            words = ", ".join(f"'{w.replace('_', ' ')}'" for w in explanation)
-            because = f"model: {words or 'tekst'} → {category} ({best}, {confidence:.2f})"
-            if confidence < self.threshold:
-                decisions.append(codec.RoutingDecision(
-                    triage=True, confidence=confidence, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
-                    category=category, reasons=[f"te onzeker ({confidence:.2f} < {self.threshold:.2f})", because],
-                ))
-                continue
-            decisions.append(codec.RoutingDecision(
-                department=best, category=category, confidence=confidence, method=Method.ROUTING_METHOD_MODEL,
-                candidates=candidates, reasons=[because],
-            ))
+            decisions.append(self.decide_row(
+                scores, category_of, none, self.rules.decide_scored(category_scores, terms),
+                lambda category, row=row_index: self.scorer.explain(features, probabilities, row, category)))
         return decisions
+
+    def decide_row(
+        self, scores: dict[str, float], category_of: dict[str, str], none: float, rule: codec.RoutingDecision,
+        explain: Callable[[str], list[str]],
+    ) -> codec.RoutingDecision:
+        """One message's decision from its department sums (by_department()), the model's "no category"
+        probability, the rules' decision, and `explain(category)`: the words behind a category (asked
+        only for the category the model chooses)."""
+        # Categories the webcare team handles itself count as "no department" for routing.
+        webcare = scores.pop(TRIAGE, 0.0)
+        none_category = category_of.get(TRIAGE, "") if webcare > none else ""
+        none += webcare
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        candidates = [codec.DepartmentScore(department=d, score=round(s, 4), category=category_of[d])
+                      for d, s in ranked[:3]]
+        if not rule.triage and rule.confidence >= self.rule_decides_at:
+            return codec.RoutingDecision(
+                department=rule.department, category=rule.category, confidence=rule.confidence,
+                method=Method.ROUTING_METHOD_RULE, candidates=candidates, reasons=list(rule.reasons),
+            )
+        best, confidence = ranked[0] if ranked else ("", 0.0)
+        if none >= confidence:
+            return codec.RoutingDecision(
+                triage=True, confidence=none, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
+                category=none_category, reasons=[f"model: geen afdeling herkend ({none:.2f})"],
+            )
+        category = category_of[best]
+        words = ", ".join(f"'{w.replace('_', ' ')}'" for w in explain(category))
+        because = f"model: {words or 'tekst'} → {category} ({best}, {confidence:.2f})"
+        if confidence < self.threshold:
+            return codec.RoutingDecision(
+                triage=True, confidence=confidence, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
+                category=category, reasons=[f"te onzeker ({confidence:.2f} < {self.threshold:.2f})", because],
+            )
+        return codec.RoutingDecision(
+            department=best, category=category, confidence=confidence, method=Method.ROUTING_METHOD_MODEL,
+            candidates=candidates, reasons=[because],
+        )
 
 
 def follow_conversation(

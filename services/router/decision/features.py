@@ -27,6 +27,7 @@ from services.router.decision.classifier import (
     RuleHints,
     TextClassifier,
     stemmed_words,
+    words_towards,
 )
 from services.router.decision.text import normalise_text
 
@@ -151,7 +152,4 @@ class BatchScorer:
         start, end = features.indptr[row_index], features.indptr[row_index + 1]
         indices, values = features.indices[start:end], features.data[start:end]
         words = indices < len(names)  # the word features come first in the union
-        indices, values = indices[words], values[words]
-        weights = values * self.model.coef_[label_index][indices]
-        order = np.argsort(weights)[::-1][:top]
-        return [names[indices[i]] for i in order if weights[i] > 0]
+        return words_towards(names, indices[words], values[words], self.model.coef_[label_index], top)

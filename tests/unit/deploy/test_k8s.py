@@ -450,7 +450,7 @@ def test_grpc_callers_reach_exactly_the_servers_their_role_may_call(rendered):
     roles = sorted({role for allowed_roles in PERMISSIONS.values() for role in allowed_roles})
     for server, server_labels in servers.items():
         for role in roles:
-            may = any(role in allowed_roles and build.GRPC_SERVERS[method.split("/")[1].rsplit(".", 1)[1]] == server
+            may = any(role in allowed_roles and build.grpc_server_of(method) == server
                       for method, allowed_roles in PERMISSIONS.items())
             caller = {build.API_ROLE_LABEL: role, "app.kubernetes.io/name": f"a-{role}-tool"}
             reaches = (allowed(policies, "out", caller, server_labels, here, "grpc")

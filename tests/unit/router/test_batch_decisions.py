@@ -15,10 +15,8 @@ import pytest
 from services.contract import codec
 from services.contract.categories import NO_CATEGORY
 from services.contract.departments import load_routing_config
-from services.contract.vocabulary import TRIAGE
 from services.router.decision.classifier import TextClassifier, read_corpus
 from services.router.decision.deciders import (
-    Method,
     ModelDecider,
     RuleDecider,
     message_text,
@@ -106,42 +104,16 @@ def test_department_sums_of_a_batch_are_the_per_message_sums(classifier):
 
 
 def decide_one_by_one(decider: ModelDecider, messages):
-    """ModelDecider.decide_batch as it was: analyse() per batch, the rules and department sums per message."""
+    """ModelDecider.decide_batch's inputs as they were made: analyse() per batch (features by sklearn's
+    union, explanations of the three best labels), the rules and department sums per message."""
     probabilities, explanations = decider.classifier.analyse([message_text(m) for m in messages])
     decisions = []
     for row, explanation, message in zip(probabilities, explanations, messages):
         by_category = dict(zip(decider.classifier.labels, (float(p) for p in row)))
         none = by_category.pop(NO_CATEGORY, 0.0)
         scores, category_of = decider.categories.by_department(by_category)
-        webcare = scores.pop(TRIAGE, 0.0)
-        none_category = category_of.get(TRIAGE, "") if webcare > none else ""
-        none += webcare
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        candidates = [codec.DepartmentScore(department=d, score=round(s, 4), category=category_of[d])
-                      for d, s in ranked[:3]]
-        rule = decider.rules.decide(message)
-        if not rule.triage and rule.confidence >= decider.rule_decides_at:
-            decisions.append(codec.RoutingDecision(
-                department=rule.department, category=rule.category, confidence=rule.confidence,
-                method=Method.ROUTING_METHOD_RULE, candidates=candidates, reasons=list(rule.reasons)))
-            continue
-        best, confidence = ranked[0] if ranked else ("", 0.0)
-        if none >= confidence:
-            decisions.append(codec.RoutingDecision(
-                triage=True, confidence=none, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
-                category=none_category, reasons=[f"model: geen afdeling herkend ({none:.2f})"]))
-            continue
-        category = category_of[best]
-        words = ", ".join(f"'{w.replace('_', ' ')}'" for w in explanation.get(category, []))
-        because = f"model: {words or 'tekst'} → {category} ({best}, {confidence:.2f})"
-        if confidence < decider.threshold:
-            decisions.append(codec.RoutingDecision(
-                triage=True, confidence=confidence, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
-                category=category, reasons=[f"te onzeker ({confidence:.2f} < {decider.threshold:.2f})", because]))
-            continue
-        decisions.append(codec.RoutingDecision(
-            department=best, category=category, confidence=confidence, method=Method.ROUTING_METHOD_MODEL,
-            candidates=candidates, reasons=[because]))
+        decisions.append(decider.decide_row(scores, category_of, none, decider.rules.decide(message),
+                                            lambda category, words=explanation: words.get(category, [])))
     return decisions
 
 
