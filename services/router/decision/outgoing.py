@@ -117,23 +117,41 @@ def protect(message: Message) -> None:
     """Apply FIELD_POLICY in place to every set field of `message`, nested messages included. A string
     field not in the policy is masked (the test names it)."""
     for field, value in message.ListFields():
-        if field.type == FieldDescriptor.TYPE_MESSAGE:
-            if field.message_type.GetOptions().map_entry:
-                _protect_map(message, field, value)
-            elif field.is_repeated:
-                for item in value:
-                    protect(item)
+        action = _ACTIONS.get(field) or _action_of(field)
+        if action is _NESTED:
+            protect(value)
+        elif action is _NESTED_REPEATED:
+            for item in value:
+                protect(item)
+        elif action is _MAP:
+            _protect_map(message, field, value)
+        elif action is DROP:
+            message.ClearField(field.name)
+        elif action is not OURS:  # MASK or IDENTIFIER, of a string field
+            if field.is_repeated:
+                value[:] = [_protected(item, action) for item in value]
             else:
-                protect(value)
-        elif field.type == FieldDescriptor.TYPE_STRING:
-            protection = FIELD_POLICY.get(field.full_name, (MASK, ""))[0]
-            if protection is DROP:
-                message.ClearField(field.name)
-            elif protection is not OURS:
-                if field.is_repeated:
-                    value[:] = [_protected(item, protection) for item in value]
-                else:
-                    setattr(message, field.name, _protected(value, protection))
+                setattr(message, field.name, _protected(value, action))
+
+
+# What protect() does with a field, decided once per field of the schema (a closed set, so the cache is
+# bounded): the descriptor and policy lookups cost more than masking a short text.
+_NESTED, _NESTED_REPEATED, _MAP = object(), object(), object()
+_ACTIONS: dict[FieldDescriptor, object] = {}
+
+
+def _action_of(field: FieldDescriptor) -> object:
+    if field.type == FieldDescriptor.TYPE_MESSAGE:
+        if field.message_type.GetOptions().map_entry:
+            action = _MAP
+        else:
+            action = _NESTED_REPEATED if field.is_repeated else _NESTED
+    elif field.type == FieldDescriptor.TYPE_STRING:
+        action = FIELD_POLICY.get(field.full_name, (MASK, ""))[0]
+    else:
+        action = OURS  # numbers, enums, booleans and bytes (BYTES_POLICY) carry no text to mask
+    _ACTIONS[field] = action
+    return action
 
 
 def _protect_map(message: Message, field: FieldDescriptor, entries) -> None:

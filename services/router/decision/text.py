@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from itertools import accumulate
+
+import ahocorasick
 
 _NON_WORD = re.compile(r"[^a-z0-9@#]+")
 
@@ -27,11 +28,11 @@ class TermMatcher:
 
     Scanned from left to right, word start by word start: at each, the longest term that starts there
     matches, and the scan goes on after it ("ondergrondse container" is one match, its "container" not a
-    second). Terms are found by their first letters in a dict, so a scan costs a few lookups per word,
-    whatever the number of terms (a regular expression of all terms tried each one at every word).
+    second). An Aho-Corasick automaton (pyahocorasick, compiled) finds every term occurrence in one pass;
+    each is stored with the space before it, so only word starts match. Picking the longest per start and
+    skipping overlaps is left to Python because the automaton's own `iter_long` misses a shorter match after
+    a longer term fails part-way ("buitenlands rijbewijs" lost its "rijbewijs").
     """
-
-    PREFIX = 3  # terms are indexed by this many first characters (shorter terms by all of theirs)
 
     def __init__(self, owned_terms: Iterable[tuple[str, str, float]]) -> None:
         weights: dict[str, dict[str, float]] = {}
@@ -43,12 +44,11 @@ class TermMatcher:
             owners = weights.setdefault(term, {})
             owners[owner] = max(owners.get(owner, 0.0), weight)
         self._owners = {term: sorted(owners.items()) for term, owners in weights.items()}
-        # Key → its terms, longest first. The key is the first PREFIX letters of a term's first word (all of
-        # it when shorter: "id kaart" under "id"), so a word's own first letters find every term it may start.
-        self._by_prefix: dict[str, list[str]] = {}
-        for term in sorted(self._owners, key=len, reverse=True):
-            self._by_prefix.setdefault(term.split(" ", 1)[0][: self.PREFIX], []).append(term)
-        self._short_keys = sorted({len(k) for k in self._by_prefix if len(k) < self.PREFIX}, reverse=True)
+        self._automaton = ahocorasick.Automaton()
+        for term in self._owners:
+            self._automaton.add_word(" " + term, term)
+        if self._owners:
+            self._automaton.make_automaton()
 
     def scores(self, text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
         """Weight per owner and the terms that gave it."""
@@ -58,39 +58,23 @@ class TermMatcher:
         """As scores(), for a text normalise_text() already made."""
         scores: dict[str, float] = {}
         terms: dict[str, list[str]] = {}
-        words = normalised.split()
-        by_prefix, short_keys, size = self._by_prefix, self._short_keys, self.PREFIX
-        # Most words start no term: find the few that may, in one pass, before any string search.
-        hits = [i for i, w in enumerate(words)
-                if w[:size] in by_prefix or (short_keys and any(w[:n] in by_prefix for n in short_keys))]
-        if not hits:
+        if not self._owners:
             return scores, terms
-        starts = list(accumulate((len(w) + 1 for w in words), initial=1))  # " w1 w2 ": w1 starts at 1
+        longest: dict[int, str] = {}  # the space before a word start → the longest term starting there
+        for end, term in self._automaton.iter(normalised):
+            start = end - len(term)
+            if len(term) > len(longest.get(start, "")):
+                longest[start] = term
         seen: set[str] = set()
         resume = 0  # no match may start before the end of the last one
-        for index in hits:
-            position = starts[index]
-            if position < resume:
+        for start in sorted(longest):
+            if start < resume:
                 continue
-            found = self._longest_at(normalised, position, words[index])
-            if found is None:
-                continue
-            resume = position + len(found)
+            found = longest[start]
+            resume = start + len(found) + 1
             if found not in seen:
                 seen.add(found)
                 for owner, weight in self._owners[found]:
                     scores[owner] = scores.get(owner, 0.0) + weight
                     terms.setdefault(owner, []).append(found)
         return scores, terms
-
-    def _longest_at(self, normalised: str, position: int, word: str) -> str | None:
-        """The longest term that starts at `position`, where `word` starts."""
-        found = None
-        for key in (word[: self.PREFIX], *(word[:n] for n in self._short_keys)):
-            for term in self._by_prefix.get(key, ()):  # longest first
-                if found is not None and len(term) <= len(found):
-                    break
-                if normalised.startswith(term, position):
-                    found = term
-                    break
-        return found
