@@ -11,7 +11,7 @@ GEN_DIR := services/contract/generated
 MODEL := build/model/classifier.joblib
 MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml deploy/config/categories.yaml services/router/decision/classifier.py services/router/decision/text.py services/router/training/train.py
 
-.PHONY: tools generate dashboards k8s kubectl chaos soak audit venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
+.PHONY: tools browser screenshots generate dashboards k8s kubectl chaos soak audit venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
 
 venv: $(STAMP)
 
@@ -22,6 +22,19 @@ tools:
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null && command -v openssl >/dev/null || { \
 	  echo "installing Debian's prometheus and openssl packages ..."; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends prometheus openssl >/dev/null; }
+
+## Debian's chromium for the console's browser tests (Playwright drives it; no browser is downloaded), and
+## axe-core (npm, MPL-2.0) for their accessibility checks.
+AXE_VERSION := 4.14.1
+AXE := build/axe/node_modules/axe-core/axe.min.js
+browser: $(AXE)
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium package ..."; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+$(AXE):
+	@command -v npm >/dev/null || { echo "npm is needed for axe-core (the accessibility checks)"; exit 1; }
+	@npm install --silent --no-save --no-package-lock --prefix build/axe axe-core@$(AXE_VERSION)
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,7 +52,7 @@ run: tools $(STAMP) $(MODEL)
 	@$(PY) -m tools.devstack
 
 ## All tests, including integration tests against a real broker and Redis that the fixtures start.
-test: tools $(STAMP) $(MODEL) kubectl
+test: tools browser $(STAMP) $(MODEL) kubectl
 	@$(PY) -m pytest -q
 
 ## The fault tests (SIGKILL/SIGTERM of the router, Kafka and Redis outages) three times in a row.
@@ -59,6 +72,10 @@ audit:
 
 test-unit: $(STAMP)
 	@$(PY) -m pytest -q -m "not integration"
+
+## The console's screenshots in docs/images, taken by its browser tests against the whole stack.
+screenshots: browser $(STAMP) $(MODEL)
+	@CONSOLE_SCREENSHOT_DIR=docs/images $(PY) -m pytest -q tests/integration/test_console.py
 
 ## Pipeline throughput and latency against a bare relay, on the embedded broker.
 bench: $(STAMP) $(MODEL)

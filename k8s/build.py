@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from services.contract import topics  # noqa: E402
 from services.contract.access import PERMISSIONS  # noqa: E402
 from services.contract.departments import load_departments  # noqa: E402
-from services.deployables import ROUTER  # noqa: E402
+from services.deployables import CONSOLE, ROUTER  # noqa: E402
 from services.ingest.channels import BY_NAME as CHANNEL_BY_NAME  # noqa: E402
 from services.ingest.channels import CHANNELS, WEBHOOK_CHANNELS, Channel  # noqa: E402
 from services.ingest.settings import IngestorSettings  # noqa: E402
@@ -61,6 +61,7 @@ API_ROLE_LABEL = "gemeente.nl/api-role"
 SECRETS_NAME = "gemeente-secrets"
 INGEST_KAFKA_USER = "gemeente-ingest"
 WEBHOOK_HOST = "contact.gemeente.example"
+CONSOLE_HOST = "console.gemeente.example"  # the webcare console's own host name (overlays change it)
 CONFIG = ROOT / "deploy" / "config"
 CLUSTER_LABEL = {"strimzi.io/cluster": "gemeente-kafka"}
 NAMESPACE = "gemeente-contact"  # as in base/kustomization.yaml (certificate names carry it)
@@ -144,6 +145,10 @@ def kafka_users(department_ids: list[str]) -> list[dict]:
             acl("group", "gemeente-metrics", ["Read"]),
             acl("topic", topics.ALERTS, write),
         ], "the metrics service: reads every topic, writes spike alerts"),
+        kafka_user("gemeente-console", [
+            *(acl("topic", name, read) for name in (topics.TRIAGE, topics.CORRECTIONS, topics.HANDLED, *routed)),
+        ], "the webcare console: reads triage, corrections, handled events and the routed topics (no group: "
+           "every replica reads all); places through the router's gRPC API"),
         kafka_user("gemeente-webcare", [
             acl("topic", topics.TRIAGE, read),
             acl("topic", topics.ALERTS, read),
@@ -277,6 +282,38 @@ def webhook_proxy_policy() -> dict:
     }
 
 
+def console_route() -> list[dict]:
+    """The console's pages on their own host through the shared Gateway (the "web" port only: probes and
+    /metrics stay inside), and the policy that lets only the proxies and Prometheus reach the console."""
+    route = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "HTTPRoute",
+        "metadata": {"name": CONSOLE.k8s_name},
+        "spec": {
+            "parentRefs": [dict(GATEWAY)],
+            "hostnames": [CONSOLE_HOST],
+            "rules": [{"name": "pages", "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                       "backendRefs": [{"name": CONSOLE.k8s_name, "port": CONSOLE.extra_ports[0].default}]}],
+        },
+    }
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "console-in"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": CONSOLE.k8s_name}},
+            "policyTypes": ["Ingress"],
+            "ingress": [
+                {"from": [{"namespaceSelector": {"matchLabels": dict(WEBHOOK_PROXY_LABEL)}}],
+                 "ports": [{"protocol": "TCP", "port": "web"}]},
+                {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+                 "ports": [{"protocol": "TCP", "port": "http"}]},
+            ],
+        },
+    }
+    return [route, policy]
+
+
 def grpc_server_of(method: str) -> str:
     """The Deployment that serves a method of access.PERMISSIONS ("/gemeente.contact.v1.RoutingService/Classify")."""
     return GRPC_SERVERS[method.split("/")[1].rsplit(".", 1)[1]]
@@ -405,6 +442,24 @@ def webhook_ingress() -> dict:
     }
 
 
+def console_ingress() -> dict:
+    """The console behind an ingress controller (components/ingress), like the webhooks. Its live feed is
+    a long-lived response: the console sends X-Accel-Buffering: no and a comment every 15 s, within
+    ingress-nginx's default read timeout."""
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": CONSOLE.k8s_name, "annotations": {"nginx.ingress.kubernetes.io/ssl-redirect": "true"}},
+        "spec": {
+            "ingressClassName": "nginx",
+            "tls": [{"hosts": [CONSOLE_HOST], "secretName": "gemeente-console-tls"}],
+            "rules": [{"host": CONSOLE_HOST, "http": {"paths": [
+                {"path": "/", "pathType": "Prefix",
+                 "backend": {"service": {"name": CONSOLE.k8s_name, "port": {"name": "web"}}}}]}}],
+        },
+    }
+
+
 def nginx_gateway_client_settings() -> dict:
     """NGINX Gateway Fabric's policy for the route: refuse bodies over the ingestors' limit at the edge."""
     max_body, timeout = _webhook_limits()
@@ -471,6 +526,7 @@ def render() -> dict[str, str]:
     files["webhook-route.yaml"] = documents([webhook_route(), webhook_proxy_policy()],
                                             "from the webhook channels of services/ingest/channels.py")
     files["grpc-policies.yaml"] = documents(grpc_policies(), "from services/contract/access.py")
+    files["console-route.yaml"] = documents(console_route(), "from services/deployables.py")
     for name in ("departments.yaml", "categories.yaml", "kpi.yaml"):
         files[f"config/{name}"] = (CONFIG / name).read_text(encoding="utf-8")
     for path in sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json")):
@@ -487,7 +543,8 @@ def render_prod() -> dict[str, str]:
 def render_components() -> dict[Path, dict[str, str]]:
     """Directory → relative path → file content, for the optional kustomize components."""
     source = "from the webhook channels of services/ingest/channels.py"
-    return {INGRESS_OUT: {"ingress.yaml": documents([webhook_ingress()], source)},
+    return {INGRESS_OUT: {"ingress.yaml": documents([webhook_ingress(), console_ingress()],
+                                                    f"{source} and services/deployables.py")},
             NGF_OUT: {"client-settings.yaml": documents([nginx_gateway_client_settings()], source)}}
 
 

@@ -1,5 +1,5 @@
 """Every deployable of the product, in the order `make run` starts them: the ingestors of the channel
-registry, then the router and the metrics service. The Procfile, Prometheus jobs, the dev and test stacks
+registry, then the router, the metrics service and the webcare console. The Procfile, Prometheus jobs, the dev and test stacks
 and the Kubernetes objects read this list; nothing else lists the services.
 
 Pure data, like the channel registry it extends.
@@ -21,7 +21,7 @@ class Deployable:
     http_port: int  # default port of /healthz, /readyz, /metrics (and the webhook of a webhook ingestor)
     port_variable: str  # the environment variable that sets that port
     k8s_name: str  # Deployment, Service and Prometheus job name
-    component: str  # ingestor, router or metrics (a Kubernetes label)
+    component: str  # ingestor, router, metrics or console (a Kubernetes label)
     extra_ports: tuple[ExtraPort, ...] = ()
 
 
@@ -30,6 +30,14 @@ ROUTER = Deployable(
     (ExtraPort("grpc", 50052, "ROUTER_GRPC_PORT"),),
 )
 METRICS = Deployable("metrics", "services.metrics", 8091, "METRICS_PORT", "gemeente-metrics", "metrics")
+# The console's http_port is for probes and Prometheus only; browsers reach its "web" port (a route to it
+# carries no /metrics).
+CONSOLE = Deployable(
+    "console", "services.console", 8092, "CONSOLE_PORT", "gemeente-console", "console",
+    (ExtraPort("web", 8093, "CONSOLE_WEB_PORT"),),
+)
+# The console's own secret: the key of staff pseudonyms.
+CONSOLE_SECRETS = ("CONSOLE_STAFF_PSEUDONYM_KEY",)
 
 DEPLOYABLES: tuple[Deployable, ...] = (
     *(
@@ -38,13 +46,14 @@ DEPLOYABLES: tuple[Deployable, ...] = (
     ),
     ROUTER,
     METRICS,
+    CONSOLE,
 )
 BY_NAME: dict[str, Deployable] = {d.name: d for d in DEPLOYABLES}
 
 
 def secret_names() -> tuple[str, ...]:
     """Every secret the services read: the channels' (registry order), then the API tokens."""
-    return tuple(dict.fromkeys((*channel_secret_names(), *API_SECRETS)))
+    return tuple(dict.fromkeys((*channel_secret_names(), *API_SECRETS, *CONSOLE_SECRETS)))
 
 
 # The Secret's keys for the bundled Redis (k8s/base/redis.yaml): the server's password, and the URL with

@@ -23,6 +23,7 @@ from services.contract import topics
 from services.contract.access import secret_value
 from services.contract.departments import load_departments
 from services.deployables import (
+    CONSOLE,
     DEPLOYABLES,
     METRICS,
     ROUTER,
@@ -156,6 +157,7 @@ ABSENT_CONSEQUENCE = {
     "ingestor": "Berichten van dit kanaal komen niet binnen; platforms proberen het een tijd opnieuw, daarna gaan ze verloren.",
     "router": "Berichten worden niet verdeeld en wachten in Kafka; de achterstand meet Kafka zelf (ContactBrokerLagHigh).",
     "metrics": "Geen KPI's, geen achterstands- en SLA-meldingen, geen piekmeldingen.",
+    "console": "Webcare ziet de triagewachtrij niet en kan niet plaatsen of claimen; berichten wachten veilig in Kafka.",
 }
 
 
@@ -180,6 +182,7 @@ def flow_diagram() -> str:
     lines.append(f'  dead[("{topics.DEADLETTER}")]')
     lines.append(f'  handled[("{topics.HANDLED}")]')
     lines.append(f'  metrics["metrics :{METRICS.http_port}"]')
+    lines.append(f'  console["webcare console :{CONSOLE.extra_ports[0].default}<br/>live triage queue, claims"]')
     lines.append('  redis[("Redis: dedup, threads, stickiness, KPI state")]')
     lines.append('  prometheus["Prometheus and Grafana"]')
     for c in CHANNELS:
@@ -192,9 +195,10 @@ def flow_diagram() -> str:
         "  router --> triage",
         "  router --> dead",
         '  routed --> departments["departments"]',
-        '  triage --> webcare["webcare team"]',
+        "  triage --> console",
+        '  console --- webcare["webcare team (browser)"]',
         "  departments -- HandlingService --> router",
-        "  webcare -- Reroute --> router",
+        "  console -- Reroute --> router",
         "  router --> handled",
         "  routed --> metrics",
         "  triage --> metrics",
@@ -203,6 +207,7 @@ def flow_diagram() -> str:
         "  ingest -.- redis",
         "  router -.- redis",
         "  metrics -.- redis",
+        "  console -.- redis",
         "```",
     ]
     return "\n".join(lines)

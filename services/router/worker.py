@@ -23,7 +23,7 @@ from aiokafka import (
 )
 from aiokafka.errors import CommitFailedError, KafkaError
 from grpc_health.v1 import health_pb2
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import Counter, Histogram
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -47,6 +47,7 @@ from services.router.settings import RouterSettings
 from services.router.wiring import build_decider
 from services.runtime.kafka import aiokafka_security
 from services.runtime.lag import CONSUMER_LAG
+from services.runtime.probes import probe_app
 from services.runtime.redis_store import set_groups
 
 log = logging.getLogger(__name__)
@@ -321,23 +322,11 @@ class RouterWorker:
         self.handling = HandlingServicer(department_ids, publish)
 
     def web_app(self) -> web.Application:
-        async def healthz(request: web.Request) -> web.Response:
-            return web.Response(text="ok")
-
-        async def readyz(request: web.Request) -> web.Response:
+        async def is_ready() -> bool:
             # Ready once the consumer group gave this worker its partitions: only then does it route.
-            ready = self.inbound.assigned
-            return web.Response(text="ready" if ready else "not ready", status=200 if ready else 503)
+            return self.inbound.assigned
 
-        async def metrics(request: web.Request) -> web.Response:
-            # aiohttp refuses a charset inside content_type=, so the full value goes in as a header.
-            return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-        app = web.Application()
-        app.router.add_get("/healthz", healthz)
-        app.router.add_get("/readyz", readyz)
-        app.router.add_get("/metrics", metrics)
-        return app
+        return probe_app(is_ready)
 
     async def run(self) -> None:
         settings = self.settings

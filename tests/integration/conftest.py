@@ -23,6 +23,7 @@ def stack(broker, redis_server, tmp_path_factory):
         EMAIL_ADDRESSES="contact@gemeente.example,info@gemeente.example",
         MAX_MAIL_BYTES="65536",
         METRICS_REFRESH_SECONDS="0.5",
+        CONSOLE_DEV_LOGIN="true",
     )
     running = start_stack(env, tmp_path_factory.mktemp("services"), STACK_SERVICES)
     try:

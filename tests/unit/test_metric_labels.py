@@ -32,7 +32,7 @@ DEPARTMENTS = {d.id for d in CONFIG.departments}
 # label name → where its closed set comes from
 DECLARED = {
     "channel": "the Channel enum (codec.channel_label; 'unknown' for other numbers)",
-    "outcome": "the fixed answers of the ingest shells",
+    "outcome": "the fixed answers of the ingest shells; the console's ok, refused, failed",
     "kind": "IGNORED_KINDS (services/ingest/payload.py), '<family>_other', 'other'",
     "department": "the configuration's departments, 'triage', 'unknown'",
     "previous": "the configuration's departments and 'triage' (Reroute validates)",
@@ -41,6 +41,7 @@ DECLARED = {
     "method": "the RoutingMethod enum",
     "priority": "the Priority enum",
     "action": "the HandledAction enum",
+    "console_action": "the console's five actions (services/console/web.py, each series made at start)",
     "sla": "'met' or 'missed'",
     "stage": "router.decode, router.decide, <channel>.normalise, 'other', 'unknown'",
     "reason": "literals in code: the output ledger's skip reasons, the gRPC guard's refusal reasons",

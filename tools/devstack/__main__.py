@@ -16,7 +16,7 @@ from pathlib import Path
 
 from services.contract.departments import load_departments
 from services.contract.topics import all_topics
-from services.deployables import DEPLOYABLES
+from services.deployables import CONSOLE, DEPLOYABLES
 from services.runtime.settings import REPO_ROOT, CommonSettings
 from tools.devstack.servers import (
     ServerProcess,
@@ -73,6 +73,7 @@ def main() -> None:
         # Throw-away secrets for this run only; a real deployment sets them from its secret store.
         env = {**throwaway_secrets(), **env}
         env.setdefault("METRICS_DATA_DIR", str(RUN_DIR / "metrics"))
+        env.setdefault("CONSOLE_DEV_LOGIN", "true")  # demo users; the Kubernetes manifests never set it
         env.setdefault("LOG_LEVEL", "WARNING")
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         env["PYTHONUNBUFFERED"] = "1"
@@ -86,6 +87,9 @@ def main() -> None:
         say("services: " + ", ".join(
             f"{d.name} :{d.http_port}" + "".join(f" ({p.name} :{p.default})" for p in d.extra_ports)
             for d in DEPLOYABLES) + " (Ctrl-C stops all)")
+        console_web = CONSOLE.extra_ports[0].default
+        say(f"webcare console: http://localhost:{console_web} (demo users: Wendy and Wim for webcare; "
+            "the demo traffic fills the triage queue)")
         honcho = subprocess.Popen(
             [sys.executable, "-m", "honcho", "start", "-f", str(REPO_ROOT / "deploy" / "Procfile"),
              "-d", str(REPO_ROOT)],

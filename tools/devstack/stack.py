@@ -117,6 +117,9 @@ def start_stack(
         "METRICS_DATA_DIR": str(log_dir / "metrics-data"),
         **base_env,
         **{port.variable: str(extra[key]) for key, port in extra_ports.items()},
+        # Where the console reaches the router, and the address its pages are opened at (origin checks).
+        "ROUTER_GRPC_ADDRESS": f"127.0.0.1:{extra['router_grpc']}",
+        "CONSOLE_PUBLIC_URL": f"http://localhost:{extra['console_web']}",
     }
     stack = Stack({}, {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}, extra)
     try:

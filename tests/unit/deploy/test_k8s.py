@@ -111,7 +111,7 @@ def test_every_channel_of_the_registry_is_deployed_and_reachable(rendered):
     budget, webhook path, network policy and (prod) autoscaler follow."""
     overlay, objects = rendered
     deployments = by_name(objects, "Deployment")
-    [route] = of_kind(objects, "HTTPRoute")
+    route = by_name(objects, "HTTPRoute")["gemeente-webhooks"]
     paths = route_paths(route)
     policies = by_name(objects, "NetworkPolicy")
     webhook_selector = policies["webhooks-from-proxy"]["spec"]["podSelector"]["matchLabels"]
@@ -253,7 +253,7 @@ def test_services_target_named_container_ports(rendered):
 def test_route_paths_are_the_webhook_paths_the_ingestors_serve(rendered):
     _, objects = rendered
     assert of_kind(objects, "Ingress") == []  # Gateway API is the default; Ingress is a component
-    [route] = of_kind(objects, "HTTPRoute")
+    route = by_name(objects, "HTTPRoute")["gemeente-webhooks"]
     assert route_paths(route) == {c.webhook_path: c.deployment for c in WEBHOOK_CHANNELS}
     services = by_name(objects, "Service")
     for rule in route["spec"]["rules"]:
@@ -611,7 +611,7 @@ def test_the_route_gives_a_webhook_the_time_the_ingestor_may_take(rendered):
     _, objects = rendered
     fields = IngestorSettings.model_fields
     needed = fields["read_timeout_seconds"].default + fields["publish_timeout_seconds"].default
-    [route] = of_kind(objects, "HTTPRoute")
+    route = by_name(objects, "HTTPRoute")["gemeente-webhooks"]
     for rule in route["spec"]["rules"]:
         assert seconds(rule["timeouts"]["request"]) > needed, rule["name"]
     [parent] = route["spec"]["parentRefs"]
@@ -623,7 +623,7 @@ def test_the_ingress_component_replaces_the_route_with_the_same_paths_and_limits
 
     objects = render_with_components("prod", ["ingress"], tmp_path)
     assert of_kind(objects, "HTTPRoute") == []
-    [ingress] = of_kind(objects, "Ingress")
+    ingress = by_name(objects, "Ingress")["gemeente-webhooks"]
     paths = {p["path"]: p["backend"]["service"]["name"] for p in ingress["spec"]["rules"][0]["http"]["paths"]}
     assert paths == {c.webhook_path: c.deployment for c in WEBHOOK_CHANNELS}
     annotations = ingress["metadata"]["annotations"]
@@ -638,7 +638,7 @@ def test_the_nginx_gateway_fabric_component_refuses_bodies_over_the_ingestors_li
 
     objects = render_with_components("prod", ["nginx-gateway-fabric"], tmp_path)
     [policy] = of_kind(objects, "ClientSettingsPolicy")
-    [route] = of_kind(objects, "HTTPRoute")
+    route = by_name(objects, "HTTPRoute")["gemeente-webhooks"]
     assert policy["spec"]["targetRef"]["name"] == route["metadata"]["name"]
     max_body = IngestorSettings.model_fields["max_body_bytes"].default
     assert policy["spec"]["body"]["maxSize"] == f"{max_body // 1024}k"

@@ -1,0 +1,179 @@
+// The webcare console in the browser: a live triage queue over server-sent events, one-click placement,
+// claims, keyboard only (j/k, 1-3, o, r). Everything the server sends is shown with textContent: citizen
+// text never becomes HTML.
+"use strict";
+
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const state = { rows: [], claims: new Map(), departments: {}, me: "", selected: 0, open: null };
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("data-")) node.setAttribute(key, value);
+    else node[key] = value;
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+async function post(path, body) {
+  const response = await fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: JSON.stringify(body || {}),
+    credentials: "same-origin",
+  });
+  let data = {};
+  try { data = await response.json(); } catch (e) { /* no body */ }
+  if (response.status === 401) window.location.assign("/login");
+  return { ok: response.ok, status: response.status, data };
+}
+
+function say(text) { document.getElementById("status").textContent = text; }
+
+function waiting(seconds) {
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} u ${minutes % 60} min`;
+}
+
+function claimOf(row) {
+  const claim = state.claims.get(row.conversation_id);
+  if (!claim || claim.until * 1000 < Date.now()) return null;
+  return claim;
+}
+
+function render() {
+  const list = document.getElementById("wachtrij");
+  const focused = document.activeElement && document.activeElement.closest(".row");
+  list.replaceChildren();
+  document.getElementById("aantal").textContent = `(${state.rows.length})`;
+  if (state.selected >= state.rows.length) state.selected = Math.max(0, state.rows.length - 1);
+  state.rows.forEach((row, index) => {
+    const claim = claimOf(row);
+    const byOther = claim && claim.staff !== state.me;
+    const suggestions = el("div", { class: "suggestions", role: "group", ariaLabel: "Plaatsen bij" });
+    row.suggestions.forEach((s, n) => {
+      const name = state.departments[s.department] || s.department;
+      const button = el("button", { type: "button", class: "place", disabled: !!byOther, "data-key": String(n + 1) },
+        el("kbd", {}, String(n + 1)), ` ${name}`, el("span", { class: "score" }, ` ${Math.round(s.score * 100)}%`));
+      button.addEventListener("click", () => place(row, s));
+      suggestions.append(button);
+    });
+    const status = claim ? el("p", { class: byOther ? "claim other" : "claim mine" },
+      byOther ? `In behandeling door ${claim.name}` : "U behandelt dit gesprek") : "";
+    const item = el("li", {
+      class: `row${index === state.selected ? " selected" : ""}${row.urgent ? " urgent" : ""}${byOther ? " claimed" : ""}`,
+      tabIndex: index === state.selected ? 0 : -1, "data-message": row.message_id,
+      ariaCurrent: index === state.selected ? "true" : "false",
+    },
+      el("p", { class: "meta" },
+        el("span", { class: `priority ${row.priority}` }, row.priority), ` · ${row.channel} · ${row.language || "?"} · wacht ${waiting(row.waiting_office_seconds)} (kantooruren)`),
+      row.subject ? el("p", { class: "subject" }, row.subject) : "",
+      el("p", { class: "text" }, row.text),
+      status,
+      suggestions);
+    item.addEventListener("click", (event) => {
+      if (event.target.closest("button")) return;
+      state.selected = index; render();
+    });
+    list.append(item);
+  });
+  if (focused) focusSelected();
+}
+
+function focusSelected() {
+  const node = document.querySelector("#wachtrij .row.selected");
+  if (node) node.focus();
+}
+
+async function place(row, suggestion) {
+  say(`Bezig met plaatsen bij ${state.departments[suggestion.department] || suggestion.department}…`);
+  const result = await post(`/api/messages/${encodeURIComponent(row.message_id)}/place`,
+    { department: suggestion.department, category: suggestion.category });
+  if (result.ok) {
+    removeRows([row.message_id]);
+    say(`Geplaatst bij ${state.departments[suggestion.department] || suggestion.department}.`);
+  } else {
+    say(result.data.error || `Plaatsen mislukt (${result.status}).`);
+    if (result.data.claim) { state.claims.set(result.data.claim.conversation_id, result.data.claim); render(); }
+  }
+}
+
+async function openConversation(row) {
+  const claimed = await post(`/api/conversations/${encodeURIComponent(row.conversation_id)}/claim`);
+  if (claimed.data.claim) state.claims.set(row.conversation_id, claimed.data.claim);
+  say(claimed.ok ? "Gesprek geclaimd: collega's zien dat u het behandelt." : claimed.data.error);
+  const response = await fetch(`/api/conversations/${encodeURIComponent(row.conversation_id)}`, { credentials: "same-origin" });
+  const data = await response.json();
+  const section = document.getElementById("gesprek");
+  const list = document.getElementById("gesprek-berichten");
+  list.replaceChildren(...data.messages.map((m) =>
+    el("li", {}, el("p", { class: "meta" }, `${new Date(m.received_at).toLocaleString("nl-NL")} · ${m.channel} · ${m.destination}`),
+      el("p", { class: "text" }, m.text))));
+  section.hidden = false;
+  state.open = row.conversation_id;
+  render();
+}
+
+async function release(row) {
+  const result = await post(`/api/conversations/${encodeURIComponent(row.conversation_id)}/release`);
+  if (result.ok) { state.claims.delete(row.conversation_id); say("Claim vrijgegeven."); render(); }
+  else say(result.data.error);
+}
+
+function removeRows(ids) {
+  const gone = new Set(ids);
+  state.rows = state.rows.filter((r) => !gone.has(r.message_id));
+  render();
+}
+
+function order(a, b) {
+  const rank = { spoed: 0, hoog: 1, normaal: 2 };
+  return (rank[a.priority] - rank[b.priority]) || a.received_at.localeCompare(b.received_at) || a.message_id.localeCompare(b.message_id);
+}
+
+function connect() {
+  const source = new EventSource("/api/triage/live");
+  source.addEventListener("snapshot", (event) => {
+    const data = JSON.parse(event.data);
+    state.rows = data.rows; state.departments = data.departments; state.me = data.me;
+    state.claims = new Map(data.claims.map((c) => [c.conversation_id, c]));
+    document.body.dataset.live = "true";
+    render();
+  });
+  source.addEventListener("add", (event) => {
+    const row = JSON.parse(event.data);
+    if (!state.rows.some((r) => r.message_id === row.message_id)) { state.rows.push(row); state.rows.sort(order); }
+    render();
+  });
+  source.addEventListener("remove", (event) => removeRows(JSON.parse(event.data)));
+  source.addEventListener("claim", (event) => { const c = JSON.parse(event.data); state.claims.set(c.conversation_id, c); render(); });
+  source.addEventListener("release", (event) => { state.claims.delete(JSON.parse(event.data)); render(); });
+  source.onerror = () => { document.body.dataset.live = "false"; say("Verbinding verbroken; opnieuw verbinden…"); };
+  source.onopen = () => say("");
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.target.matches("input, textarea")) return;
+  const row = state.rows[state.selected];
+  if (event.key === "j" || event.key === "k") {
+    state.selected = Math.max(0, Math.min(state.rows.length - 1, state.selected + (event.key === "j" ? 1 : -1)));
+    render(); focusSelected(); event.preventDefault();
+  } else if (row && ["1", "2", "3"].includes(event.key)) {
+    const suggestion = row.suggestions[Number(event.key) - 1];
+    const claim = claimOf(row);
+    if (suggestion && !(claim && claim.staff !== state.me)) place(row, suggestion);
+    event.preventDefault();
+  } else if (row && event.key === "o") { openConversation(row); event.preventDefault(); }
+  else if (row && event.key === "r") { release(row); event.preventDefault(); }
+});
+
+document.getElementById("uitloggen").addEventListener("click", async () => {
+  await post("/logout");
+  window.location.assign("/login");
+});
+
+setInterval(render, 30000); // claims lapse by the clock
+connect();

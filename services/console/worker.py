@@ -1,0 +1,170 @@
+"""The console's wiring: Redis (sessions, claims), the topics (the queue), the router's gRPC API
+(placement), the web server for browsers and the management server for probes and Prometheus."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import grpc
+from aiohttp import web
+from aiokafka import AIOKafkaConsumer
+from gemeente.contact.v1 import routing_pb2, routing_pb2_grpc
+from prometheus_client import Gauge
+from redis.asyncio import Redis
+
+from services.console.claims import CHANGES_CHANNEL, ClaimBook
+from services.console.feed import ConsoleFeed
+from services.console.live import LiveHub
+from services.console.queue import ConversationHistory, TriageItem, TriageQueue
+from services.console.sessions import SessionStore
+from services.console.settings import ConsoleSettings
+from services.console.web import (
+    ConsoleState,
+    PlacementFailed,
+    PlacementRefused,
+    create_web_app,
+)
+from services.contract.access import MIN_TOKEN_CHARS, bearer
+from services.contract.departments import load_routing_config
+from services.metrics.config import load_kpi_config
+from services.runtime.kafka import aiokafka_security
+from services.runtime.probes import probe_app
+
+log = logging.getLogger(__name__)
+
+QUEUE_ROWS = Gauge("console_triage_rows", "Triaged messages waiting in this replica's queue.")
+QUEUE_DROPPED = Gauge("console_triage_rows_dropped", "Triage rows not shown because the queue was full (CONSOLE_QUEUE_LIMIT).")
+PLACE_TIMEOUT_SECONDS = 5.0
+
+
+class ConsoleWorker:
+    def __init__(self, settings: ConsoleSettings) -> None:
+        key = settings.console_staff_pseudonym_key.get_secret_value()
+        if len(key) < MIN_TOKEN_CHARS:
+            raise SystemExit(f"CONSOLE_STAFF_PSEUDONYM_KEY: at least {MIN_TOKEN_CHARS} characters")
+        self.webcare_token = settings.webcare_api_token.get_secret_value()
+        if len(self.webcare_token) < MIN_TOKEN_CHARS:
+            raise SystemExit(f"WEBCARE_API_TOKEN: at least {MIN_TOKEN_CHARS} characters (the console places as webcare)")
+        self.settings = settings
+        config = load_routing_config(settings.departments_file)
+        departments = list(config.departments)
+        self.redis = Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=2.0,
+                                    socket_connect_timeout=2.0)
+        self.queue = TriageQueue(settings.console_queue_limit)
+        self.history = ConversationHistory()
+        self.hub = LiveHub(settings.console_max_viewers)
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers, client_id="gemeente-console", group_id=None,
+            enable_auto_commit=False, auto_offset_reset="earliest",
+            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms, **aiokafka_security(settings))
+        self.feed = ConsoleFeed(self.consumer, [d.id for d in departments], self.queue, self.history, self.on_change)
+        self.channel = self._router_channel()
+        self.stub = routing_pb2_grpc.RoutingServiceStub(self.channel)
+        self.state = ConsoleState(
+            queue=self.queue, history=self.history,
+            claims=ClaimBook(self.redis, settings.console_claim_seconds),
+            sessions=SessionStore(self.redis, settings.console_session_seconds),
+            hub=self.hub,
+            office_hours=load_kpi_config(settings.kpi_config_file, departments).office_hours,
+            departments={d.id: d.display_name for d in departments},
+            categories=dict(config.department_of),
+            place=self.place, pseudonym_key=key.encode("utf-8"), dev_login=settings.console_dev_login,
+            secure_cookies=settings.console_secure_cookies, public_url=settings.console_public_url,
+            session_seconds=settings.console_session_seconds, is_ready=lambda: self.feed.caught_up,
+        )
+        self._stopped = asyncio.Event()
+
+    def _router_channel(self) -> grpc.aio.Channel:
+        settings = self.settings
+        if settings.router_grpc_ca_file:
+            with open(settings.router_grpc_ca_file, "rb") as handle:
+                return grpc.aio.secure_channel(settings.router_grpc_address, grpc.ssl_channel_credentials(handle.read()))
+        return grpc.aio.insecure_channel(settings.router_grpc_address)
+
+    def on_change(self, kind: str, payload: object) -> None:
+        if kind == "add" and isinstance(payload, TriageItem):
+            now = _now()
+            self.hub.send("triage", "add", payload.as_row(self.state.office_hours.seconds_between(payload.received_at, now)))
+        elif kind == "remove":
+            self.hub.send("triage", "remove", payload)
+        QUEUE_ROWS.set(len(self.queue))
+        QUEUE_DROPPED.set(self.queue.dropped)
+
+    async def place(self, message_id: str, department: str, category: str, staff_id: str) -> None:
+        request = routing_pb2.RerouteRequest(message_id=message_id, department=department, category=category,
+                                             staff_id=staff_id, note="console: triage")
+        try:
+            await self.stub.Reroute(request, metadata=bearer(self.webcare_token), timeout=PLACE_TIMEOUT_SECONDS)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
+                raise PlacementRefused(exc.details()) from exc
+            log.warning("Reroute failed: %s", exc.code().name)
+            raise PlacementFailed(exc.code().name) from exc
+
+    async def relay_claims(self) -> None:
+        """Claim changes from every replica (Redis pub/sub) to this replica's browsers."""
+        while True:
+            try:
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.subscribe(CHANGES_CHANNEL)
+                    async for message in pubsub.listen():
+                        if message.get("type") != "message":
+                            continue
+                        change = json.loads(message["data"])
+                        if "claim" in change:
+                            self.hub.send("triage", "claim", change["claim"])
+                        elif "release" in change:
+                            self.hub.send("triage", "release", change["release"])
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - Redis away: browsers keep their last view, retry
+                log.warning("claim changes not received; retrying", exc_info=False)
+                await asyncio.sleep(1.0)
+
+    def management_app(self) -> web.Application:
+        async def is_ready() -> bool:
+            # Ready once the topics are read up to where they were at start, with Redis reachable.
+            if not self.feed.caught_up:
+                return False
+            try:
+                return bool(await self.redis.ping())
+            except Exception:  # noqa: BLE001
+                return False
+
+        return probe_app(is_ready)
+
+    async def run(self) -> None:
+        settings = self.settings
+        management = web.AppRunner(self.management_app(), access_log=None)
+        await management.setup()
+        await web.TCPSite(management, settings.console_host, settings.console_port).start()
+        pages = web.AppRunner(create_web_app(self.state), access_log=None)
+        await pages.setup()
+        await web.TCPSite(pages, settings.console_host, settings.console_web_port).start()
+        await self.consumer.start()
+        tasks = [asyncio.create_task(self.feed.run()), asyncio.create_task(self.relay_claims())]
+        log.info("console on %s (browsers), probes and metrics on :%d", settings.console_public_url,
+                 settings.console_port)
+        try:
+            await self._stopped.wait()
+        finally:
+            self.feed.stop()
+            self.hub.close_all()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await pages.cleanup()
+            await management.cleanup()
+            await self.consumer.stop()
+            await self.channel.close()
+            await self.redis.aclose()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+def _now():  # noqa: ANN202
+    from datetime import datetime, timezone
+    return datetime.now(timezone.utc)
