@@ -311,7 +311,22 @@ def console_route() -> list[dict]:
             ],
         },
     }
-    return [route, policy]
+    # The console signs staff in with the identity provider (HTTPS, anywhere: Entra ID is in the cloud,
+    # Keycloak may be in the cluster); narrow the block to the provider's addresses in your overlay.
+    identity_provider = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "console-out"},
+        "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": CONSOLE.k8s_name}},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"protocol": "TCP", "port": 443}]},
+                       # The overview reads the KPIs from Prometheus.
+                       {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}],
+                        "ports": [{"protocol": "TCP", "port": 9090}]}],
+        },
+    }
+    return [route, policy, identity_provider]
 
 
 def grpc_server_of(method: str) -> str:

@@ -36,8 +36,8 @@ CONSOLE = Deployable(
     "console", "services.console", 8092, "CONSOLE_PORT", "gemeente-console", "console",
     (ExtraPort("web", 8093, "CONSOLE_WEB_PORT"),),
 )
-# The console's own secret: the key of staff pseudonyms.
-CONSOLE_SECRETS = ("CONSOLE_STAFF_PSEUDONYM_KEY",)
+# The console's own secrets: the key of staff pseudonyms, its client secret at the identity provider.
+CONSOLE_SECRETS = ("CONSOLE_STAFF_PSEUDONYM_KEY", "CONSOLE_OIDC_CLIENT_SECRET")
 
 DEPLOYABLES: tuple[Deployable, ...] = (
     *(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client import Counter
 
+from services.console.board import DepartmentBoard
 from services.console.queue import (
     ConversationHistory,
     TriageQueue,
@@ -24,17 +25,18 @@ log = logging.getLogger(__name__)
 UNREADABLE = Counter("console_unreadable_records_total", "Records the console could not decode (skipped: a view, not a consumer).",
                      ["topic"])
 
-# change kind ("add" | "remove") and its payload (a TriageItem, or message ids)
+# change kind ("add" | "remove" in triage; "departments": their lists changed) and its payload (a
+# TriageItem, message ids, or department ids)
 OnChange = Callable[[str, object], None]
 
 
 class ConsoleFeed:
     def __init__(self, consumer: AIOKafkaConsumer, department_ids: list[str], queue: TriageQueue,
-                 history: ConversationHistory, on_change: OnChange) -> None:
+                 history: ConversationHistory, board: DepartmentBoard, on_change: OnChange) -> None:
         self.consumer = consumer
         self.topics = [topics.TRIAGE, topics.CORRECTIONS, topics.HANDLED,
                        *(topics.routed_topic(d) for d in department_ids)]
-        self.queue, self.history, self.on_change = queue, history, on_change
+        self.queue, self.history, self.board, self.on_change = queue, history, board, on_change
         self.caught_up = False  # ready once what was on the topics at start is read
         self._stopping = False
 
@@ -80,6 +82,7 @@ class ConsoleFeed:
                     self.on_change("remove", [correction.message_id])
             elif topic == topics.HANDLED:
                 event = codec.decode_handled(value)
+                self.on_change("departments", self.board.handled(event))
                 if closes_triage(event):
                     closed = self.queue.close_conversation(event.conversation_id)
                     if closed:
@@ -87,6 +90,7 @@ class ConsoleFeed:
             else:
                 routed = codec.decode_routed(value)
                 self.history.add(routed)
+                self.on_change("departments", self.board.routed(routed))
                 if topic == topics.TRIAGE:
                     item = triage_item(routed)
                     if self.queue.add(item):

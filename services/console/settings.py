@@ -30,6 +30,16 @@ class ConsoleSettings(CommonSettings):
     console_dev_login: bool = Field(
         False, description="Sign in as a demo user without an identity provider (`make run` only; never in production)."
     )
+    console_oidc_issuer: str = Field(
+        "", description="The identity provider's issuer URL (OpenID Connect), e.g. https://login.gemeente.nl/realms/gemeente (Keycloak) or https://login.microsoftonline.com/<tenant>/v2.0 (Entra ID); empty: no sign-in except the dev login."
+    )
+    console_oidc_client_id: str = Field("", description="The console's client id at the identity provider.")
+    console_oidc_client_secret: SecretStr = Field(SecretStr(""), description="The console's client secret at the identity provider.")
+    console_oidc_scopes: str = Field("openid profile", description="Scopes asked for at sign-in (add what makes your provider send the groups claim).")
+    console_oidc_groups_claim: str = Field("groups", description="The ID token claim with the person's group names (Entra ID: 'groups' or 'roles').")
+    console_oidc_group_roles: str = Field(
+        "", description="Group → role, 'group=webcare,group=ops,group=afdeling:<id>'; empty: contact-webcare, contact-beheer and contact-afdeling-<id>."
+    )
     console_secure_cookies: bool = Field(
         True, description="Session cookie only over HTTPS (browsers accept it on http://localhost too)."
     )
@@ -37,6 +47,9 @@ class ConsoleSettings(CommonSettings):
     console_claim_seconds: int = Field(300, ge=30, le=3600, description="How long opening a conversation claims it.")
     console_queue_limit: int = Field(5000, ge=10, description="Most triage rows held (the topic keeps the rest).")
     console_max_viewers: int = Field(500, ge=1, description="Most browsers connected to one replica's live feed.")
+    console_prometheus_url: str = Field(
+        "http://127.0.0.1:9090", description="Prometheus that scrapes the metrics service: the overview's figures come from it."
+    )
     kpi_config_file: Path = Field(
         DEFAULT_KPI_CONFIG_FILE, description="Office hours for waiting times (the metrics service's file)."
     )

@@ -63,6 +63,13 @@ def roles_from_groups(groups: Iterable[str], group_roles: dict[str, str], depart
     return frozenset(roles)
 
 
+def default_group_roles(departments: Iterable[str]) -> dict[str, str]:
+    """The groups to create in the identity provider when CONSOLE_OIDC_GROUP_ROLES is not set:
+    contact-webcare, contact-beheer (ops) and contact-afdeling-<department id> per department."""
+    return {"contact-webcare": WEBCARE, "contact-beheer": OPS,
+            **{f"contact-afdeling-{d}": DEPARTMENT_PREFIX + d for d in departments}}
+
+
 def parse_group_roles(value: str) -> dict[str, str]:
     """"gg-webcare=webcare,gg-afval=afdeling:afval" → {group: role}."""
     pairs = {}

@@ -17,21 +17,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 from prometheus_client import Counter
 
+from services.console.board import DepartmentBoard
 from services.console.claims import ClaimBook
 from services.console.live import LiveHub
+from services.console.oidc import OidcClient, SignInFailed
 from services.console.queue import ConversationHistory, TriageQueue
 from services.console.sessions import Session, SessionStore
-from services.console.staff import DEV_USERS, Staff, staff_pseudonym
+from services.console.staff import DEV_USERS, Staff, roles_from_groups, staff_pseudonym
+from services.contract import codec
+from services.contract.handling import parse_action
 from services.metrics.office_hours import OfficeHours
 
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 ACTIONS = Counter("console_actions_total", "Staff actions in the console, by outcome.", ["console_action", "outcome"])
-for _action in ("login", "logout", "claim", "release", "place"):
+for _action in ("login", "logout", "claim", "release", "place", "report"):  # a closed set of labels
     for _outcome in ("ok", "refused", "failed"):
         ACTIONS.labels(_action, _outcome)
 
@@ -44,11 +49,16 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 LOGIN_NONCE_COOKIE = "console_login"
+OIDC_STATE_COOKIE = "console_oidc_state"
 DEV_ISSUER = "dev-login"
 MAX_JSON_BYTES = 4096
 
 # Reroute(message id, department, category, staff id) → raises PlacementRefused or PlacementFailed
 Place = Callable[[str, str, str, str], Awaitable[None]]
+# ReportHandled(event) → raises PlacementRefused or PlacementFailed
+Report = Callable[[codec.HandledEvent], Awaitable[None]]
+# What a department's staff may report from the console, in the words of its buttons.
+REPORT_ACTIONS = {"first_reply": "eerste antwoord gegeven", "closed": "afgesloten", "handed_over": "overgedragen"}
 
 
 class PlacementRefused(Exception):
@@ -67,6 +77,8 @@ class ConsoleState:
     sessions: SessionStore
     hub: LiveHub
     office_hours: OfficeHours
+    board: DepartmentBoard
+    report: Report
     departments: dict[str, str]  # id → name, for the buttons
     categories: dict[str, str]  # category id → department id
     place: Place
@@ -76,6 +88,9 @@ class ConsoleState:
     public_url: str
     session_seconds: int
     is_ready: Callable[[], bool]
+    overview: Callable[[], Awaitable[dict]] | None = None
+    oidc: OidcClient | None = None
+    group_roles: dict[str, str] | None = None
 
     @property
     def cookie_name(self) -> str:
@@ -97,11 +112,32 @@ def _json_error(status: int, message: str, **extra: object) -> web.Response:
     return web.json_response({"error": message, **extra}, status=status)
 
 
-def _page(template: str, **values: str) -> web.Response:
-    """A page from templates/, with values escaped for HTML."""
-    text = (HERE / "templates" / f"{template}.html").read_text(encoding="utf-8")
+def _fill(text: str, values: dict[str, str]) -> str:
     for key, value in values.items():
         text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
+    return text
+
+
+def _page(template: str, **values: str) -> web.Response:
+    """A page from templates/, with values escaped for HTML."""
+    text = _fill((HERE / "templates" / f"{template}.html").read_text(encoding="utf-8"), values)
+    return web.Response(text=text, content_type="text/html", charset="utf-8")
+
+
+def _staff_page(template: str, session: Session, page: str, title: str, current: str,
+                departments: dict[str, str], **values: str) -> web.Response:
+    """A signed-in page: templates/<template>.html inside layout.html, with the menu this person may use."""
+    staff = session.staff
+    links = [("/triage", "Triage")] if staff.is_webcare else []
+    links += [(f"/afdeling/{d}", departments.get(d, d)) for d in staff.departments]
+    links.append(("/overzicht", "Overzicht"))
+    current_mark = ' aria-current="page"'
+    nav = " ".join(f'<a href="{html.escape(href)}"{current_mark if href == current else ""}>{html.escape(label)}</a>'
+                   for href, label in links)
+    common = {"csrf": session.csrf_token, "name": staff.name, "title": title, "page": page, **values}
+    content = _fill((HERE / "templates" / f"{template}.html").read_text(encoding="utf-8"), common)
+    layout = _fill((HERE / "templates" / "layout.html").read_text(encoding="utf-8"), {"department": "", **common})
+    text = layout.replace("<!--nav-->", nav).replace("<!--content-->", content)
     return web.Response(text=text, content_type="text/html", charset="utf-8")
 
 
@@ -125,6 +161,11 @@ def create_web_app(state: ConsoleState) -> web.Application:
         return await state.sessions.get(request.cookies.get(state.cookie_name, ""))
 
     def requires(check: Callable[[Staff], bool], api: bool = True):  # noqa: ANN202
+        return requires_request(lambda request, staff: check(staff), api)
+
+    def requires_request(check: Callable[[web.Request, Staff], bool], api: bool = True):  # noqa: ANN202
+        """The handler runs for a signed-in person whom `check` allows; a POST also needs the CSRF token
+        (and, where the browser sends one, this site's Origin)."""
         def decorate(handler: Callable[[web.Request, Session], Awaitable[web.StreamResponse]]):  # noqa: ANN202
             async def wrapped(request: web.Request) -> web.StreamResponse:
                 session = await session_of(request)
@@ -132,7 +173,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
                     if api:
                         return _json_error(401, "Niet ingelogd of sessie verlopen: log opnieuw in.")
                     raise web.HTTPFound("/login")
-                if not check(session.staff):
+                if not check(request, session.staff):
                     return _json_error(403, "Dit mag uw rol niet.") if api else web.Response(
                         status=403, text="Geen toegang met uw rol.", content_type="text/plain")
                 if request.method == "POST":
@@ -154,6 +195,18 @@ def create_web_app(state: ConsoleState) -> web.Application:
         raise web.HTTPFound(session.staff.home if session else "/login")
 
     async def login_page(request: web.Request) -> web.Response:
+        if state.oidc is not None and "demo" not in request.query:
+            try:
+                url, flow_state = await state.oidc.start()
+            except (SignInFailed, aiohttp.ClientError, asyncio.TimeoutError, KeyError, ValueError):
+                log.warning("identity provider not reachable for sign-in", exc_info=False)
+                return web.Response(status=503, content_type="text/plain", charset="utf-8",
+                                    text="De identiteitsprovider van de gemeente is niet bereikbaar. Probeer het zo opnieuw.")
+            response = web.HTTPFound(url)
+            # Lax: the cookie comes back on the provider's top-level redirect to /login/callback.
+            response.set_cookie(OIDC_STATE_COOKIE, flow_state, max_age=600, httponly=True, samesite="Lax",
+                                secure=state.secure_cookies, path="/login")
+            raise response
         if not state.dev_login:
             return web.Response(status=503, content_type="text/plain", charset="utf-8",
                                 text="Inloggen via de identiteitsprovider van de gemeente is nog niet ingesteld.")
@@ -166,6 +219,42 @@ def create_web_app(state: ConsoleState) -> web.Application:
         response.set_cookie(LOGIN_NONCE_COOKIE, nonce, max_age=600, httponly=True, samesite="Strict",
                             secure=state.secure_cookies, path="/login")
         return response
+
+    async def oidc_callback(request: web.Request) -> web.Response:
+        if state.oidc is None:
+            raise web.HTTPNotFound()
+        flow_state = request.query.get("state", "")
+        cookie_state = request.cookies.get(OIDC_STATE_COOKIE, "")
+        if "error" in request.query or not flow_state or not secrets.compare_digest(flow_state, cookie_state):
+            ACTIONS.labels("login", "refused").inc()
+            return web.Response(status=403, content_type="text/plain", charset="utf-8",
+                                text="Inloggen is niet gelukt of verlopen. Begin opnieuw via /login.")
+        try:
+            identity = await state.oidc.finish(request.query.get("code", ""), flow_state)
+        except (SignInFailed, aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            ACTIONS.labels("login", "failed").inc()
+            log.warning("sign-in failed: %s", exc if isinstance(exc, SignInFailed) else type(exc).__name__)
+            return web.Response(status=403, content_type="text/plain", charset="utf-8",
+                                text="Inloggen is niet gelukt. Begin opnieuw via /login.")
+        roles = roles_from_groups(identity.groups, state.group_roles or {}, state.departments)
+        staff = Staff(staff_pseudonym(state.pseudonym_key, identity.issuer, identity.subject), identity.name, roles)
+        if not roles:
+            ACTIONS.labels("login", "refused").inc()
+            log.info("staff %s signed in without a console role", staff.staff_id)
+            return web.Response(status=403, content_type="text/plain", charset="utf-8",
+                                text="Uw account heeft geen rol in de contactconsole. Vraag uw beheerder om een groep.")
+        return await signed_in(staff, "oidc")
+
+    async def signed_in(staff: Staff, how: str) -> web.Response:
+        session_id, _ = await state.sessions.create(staff)
+        ACTIONS.labels("login", "ok").inc()
+        log.info("staff %s signed in (%s)", staff.staff_id, how)
+        response = web.HTTPFound(staff.home)
+        response.set_cookie(state.cookie_name, session_id, max_age=state.session_seconds, httponly=True,
+                            samesite="Lax", secure=state.secure_cookies, path="/")
+        response.del_cookie(LOGIN_NONCE_COOKIE, path="/login")
+        response.del_cookie(OIDC_STATE_COOKIE, path="/login")
+        raise response
 
     async def dev_login(request: web.Request) -> web.Response:
         if not state.dev_login:
@@ -180,15 +269,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
             ACTIONS.labels("login", "refused").inc()
             return web.Response(status=400, text="Onbekende demogebruiker.", content_type="text/plain")
         name, roles = DEV_USERS[user]
-        staff = Staff(staff_pseudonym(state.pseudonym_key, DEV_ISSUER, user), name, roles)
-        session_id, _ = await state.sessions.create(staff)
-        ACTIONS.labels("login", "ok").inc()
-        log.info("staff %s signed in (dev login)", staff.staff_id)
-        response = web.HTTPFound(staff.home)
-        response.set_cookie(state.cookie_name, session_id, max_age=state.session_seconds, httponly=True,
-                            samesite="Lax", secure=state.secure_cookies, path="/")
-        response.del_cookie(LOGIN_NONCE_COOKIE, path="/login")
-        raise response
+        return await signed_in(Staff(staff_pseudonym(state.pseudonym_key, DEV_ISSUER, user), name, roles), "dev login")
 
     @requires(lambda staff: True)
     async def logout(request: web.Request, session: Session) -> web.Response:
@@ -200,11 +281,12 @@ def create_web_app(state: ConsoleState) -> web.Application:
 
     @requires(webcare, api=False)
     async def triage_page(request: web.Request, session: Session) -> web.Response:
-        return _page("triage", name=session.staff.name, csrf=session.csrf_token)
+        return _staff_page("triage", session, "triage", "Triage", "/triage", state.departments)
 
-    @requires(webcare)
-    async def triage_live(request: web.Request, session: Session) -> web.StreamResponse:
-        viewer = state.hub.join("triage")
+    async def live_stream(request: web.Request, topic: str, snapshot: object) -> web.StreamResponse:
+        """Server-sent events: the snapshot, then every change to `topic` as it happens. The viewer joins
+        before the snapshot is sent, so nothing between the two is lost (a change may come twice)."""
+        viewer = state.hub.join(topic)
         if viewer is None:
             return _json_error(503, "Te veel schermen verbonden; probeer het zo opnieuw.")
         try:
@@ -213,9 +295,8 @@ def create_web_app(state: ConsoleState) -> web.Application:
             for header, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(header, value)
             await response.prepare(request)
-            claims = await state.claims.holders(sorted({i.conversation_id for i in state.queue.ordered()}))
-            snapshot = {"rows": state.rows(), "claims": [c.as_event() for c in claims.values()],
-                        "departments": state.departments, "me": session.staff.staff_id}
+            if callable(snapshot):
+                snapshot = await snapshot()
             await _send(response, "snapshot", snapshot)
             while True:
                 try:
@@ -232,6 +313,15 @@ def create_web_app(state: ConsoleState) -> web.Application:
         finally:
             state.hub.leave(viewer)
         return response
+
+    @requires(webcare)
+    async def triage_live(request: web.Request, session: Session) -> web.StreamResponse:
+        async def snapshot() -> dict:
+            claims = await state.claims.holders(sorted({i.conversation_id for i in state.queue.ordered()}))
+            return {"rows": state.rows(), "claims": [c.as_event() for c in claims.values()],
+                    "departments": state.departments, "me": session.staff.staff_id}
+
+        return await live_stream(request, "triage", snapshot)
 
     @requires(webcare)
     async def conversation(request: web.Request, session: Session) -> web.Response:
@@ -265,13 +355,10 @@ def create_web_app(state: ConsoleState) -> web.Application:
     @requires(webcare)
     async def place(request: web.Request, session: Session) -> web.Response:
         message_id = request.match_info["message_id"]
-        if request.content_length is None or request.content_length > MAX_JSON_BYTES:
-            return _json_error(413, "Verzoek te groot.")
-        try:
-            body = await request.json()
-            department, category = str(body["department"]), str(body.get("category", ""))
-        except (ValueError, KeyError, TypeError):
-            return _json_error(400, "Verwacht JSON met 'department' (en eventueel 'category').")
+        body = await read_fields(request, "department", "category")
+        if isinstance(body, web.Response):
+            return body
+        department, category = body
         if department not in state.departments:
             return _json_error(400, f"Onbekende afdeling '{department}'.")
         if category and state.categories.get(category) != department:
@@ -299,10 +386,79 @@ def create_web_app(state: ConsoleState) -> web.Application:
         await state.claims.release(item.conversation_id, session.staff.staff_id)
         return web.json_response({"placed": message_id, "department": department})
 
+    def department_member(request: web.Request, staff: Staff) -> bool:
+        department = request.match_info["department"]
+        return department in state.departments and staff.may_see_department(department)
+
+    @requires_request(department_member, api=False)
+    async def department_page(request: web.Request, session: Session) -> web.Response:
+        department = request.match_info["department"]
+        return _staff_page("department", session, "afdeling", state.departments[department],
+                           f"/afdeling/{department}", state.departments, department=department,
+                           department_name=state.departments[department])
+
+    @requires_request(department_member)
+    async def department_live(request: web.Request, session: Session) -> web.StreamResponse:
+        department = request.match_info["department"]
+        async def snapshot() -> dict:
+            return {"rows": state.board.rows(department, time.time()), "departments": state.departments,
+                    "department": department}
+
+        return await live_stream(request, f"afdeling:{department}", snapshot)
+
+    @requires_request(department_member)
+    async def report(request: web.Request, session: Session) -> web.Response:
+        department, conversation_id = request.match_info["department"], request.match_info["conversation_id"]
+        body = await read_fields(request, "action", "to_department")
+        if isinstance(body, web.Response):
+            return body
+        action_name, to_department = body
+        if action_name not in REPORT_ACTIONS:
+            return _json_error(400, f"Onbekende actie '{action_name}'.")
+        if action_name == "handed_over" and (to_department not in state.departments or to_department == department):
+            return _json_error(400, "Kies een andere afdeling om aan over te dragen.")
+        waiting = state.board.ledger.waiting.get(conversation_id)
+        if waiting is None or waiting.department != department:
+            return _json_error(409, "Dit gesprek wacht niet (meer) op uw afdeling.")
+        now = _utc(time.time())
+        event = codec.HandledEvent(
+            conversation_id=conversation_id, message_id=waiting.message_id, department=department,
+            action=parse_action(action_name), to_department=to_department if action_name == "handed_over" else "",
+            occurred_at=codec.timestamp(now), handler_id=session.staff.staff_id)
+        try:
+            await state.report(event)
+        except PlacementRefused as exc:
+            ACTIONS.labels("report", "refused").inc()
+            return _json_error(409, f"Melding geweigerd: {exc}")
+        except PlacementFailed:
+            ACTIONS.labels("report", "failed").inc()
+            return _json_error(502, "De router is niet bereikbaar; probeer het opnieuw.")
+        ACTIONS.labels("report", "ok").inc()
+        log.info("staff %s reported %s for conversation %s in %s", session.staff.staff_id, action_name,
+                 conversation_id, department)
+        return web.json_response({"reported": action_name, "conversation_id": conversation_id,
+                                  "text": REPORT_ACTIONS[action_name]})
+
+    def anyone(staff: Staff) -> bool:
+        return bool(staff.roles)
+
+    @requires(anyone, api=False)
+    async def overview_page(request: web.Request, session: Session) -> web.Response:
+        return _staff_page("overview", session, "overzicht", "Overzicht", "/overzicht", state.departments)
+
+    @requires(anyone)
+    async def overview(request: web.Request, session: Session) -> web.Response:
+        try:
+            return web.json_response(await state.overview())
+        except Exception:  # noqa: BLE001 - Prometheus away: say so, the page keeps its last figures
+            log.warning("overview figures not read from Prometheus", exc_info=False)
+            return _json_error(503, "De cijfers zijn nu niet beschikbaar (Prometheus niet bereikbaar).")
+
     app = web.Application(middlewares=[security_headers], client_max_size=64 * 1024)
     app.router.add_get("/", home)
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", dev_login)
+    app.router.add_get("/login/callback", oidc_callback)
     app.router.add_post("/logout", logout)
     app.router.add_get("/triage", triage_page)
     app.router.add_get("/api/triage/live", triage_live)
@@ -310,8 +466,25 @@ def create_web_app(state: ConsoleState) -> web.Application:
     app.router.add_post("/api/conversations/{conversation_id}/claim", claim)
     app.router.add_post("/api/conversations/{conversation_id}/release", release)
     app.router.add_post("/api/messages/{message_id}/place", place)
+    app.router.add_get("/overzicht", overview_page)
+    app.router.add_get("/api/overzicht", overview)
+    app.router.add_get("/afdeling/{department}", department_page)
+    app.router.add_get("/api/afdeling/{department}/live", department_live)
+    app.router.add_post("/api/afdeling/{department}/gesprekken/{conversation_id}", report)
     app.router.add_static("/static/", HERE / "static", show_index=False)
     return app
+
+
+async def read_fields(request: web.Request, required: str, optional: str) -> tuple[str, str] | web.Response:
+    """The two string fields of a small JSON body, or the answer to give: 413 when too large, 400 with the
+    reason when not JSON or without the required field."""
+    if request.content_length is None or request.content_length > MAX_JSON_BYTES:
+        return _json_error(413, "Verzoek te groot.")
+    try:
+        body = await request.json()
+        return str(body[required]), str(body.get(optional, ""))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return _json_error(400, f"Verwacht een JSON-object met '{required}' (en eventueel '{optional}').")
 
 
 async def _send(response: web.StreamResponse, event: str, data: object) -> None:

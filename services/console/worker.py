@@ -6,26 +6,42 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 
 import grpc
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer
-from gemeente.contact.v1 import routing_pb2, routing_pb2_grpc
+from gemeente.contact.v1 import (
+    handling_pb2,
+    handling_pb2_grpc,
+    routing_pb2,
+    routing_pb2_grpc,
+)
 from prometheus_client import Gauge
 from redis.asyncio import Redis
 
+from services.console.board import DepartmentBoard
 from services.console.claims import CHANGES_CHANNEL, ClaimBook
 from services.console.feed import ConsoleFeed
 from services.console.live import LiveHub
+from services.console.oidc import OidcClient
+from services.console.overview import (
+    PrometheusReader,
+    assemble,
+    overview_queries,
+    seconds_today,
+)
 from services.console.queue import ConversationHistory, TriageItem, TriageQueue
 from services.console.sessions import SessionStore
 from services.console.settings import ConsoleSettings
+from services.console.staff import default_group_roles, parse_group_roles
 from services.console.web import (
     ConsoleState,
     PlacementFailed,
     PlacementRefused,
     create_web_app,
 )
+from services.contract import codec
 from services.contract.access import MIN_TOKEN_CHARS, bearer
 from services.contract.departments import load_routing_config
 from services.metrics.config import load_kpi_config
@@ -37,6 +53,11 @@ log = logging.getLogger(__name__)
 QUEUE_ROWS = Gauge("console_triage_rows", "Triaged messages waiting in this replica's queue.")
 QUEUE_DROPPED = Gauge("console_triage_rows_dropped", "Triage rows not shown because the queue was full (CONSOLE_QUEUE_LIMIT).")
 PLACE_TIMEOUT_SECONDS = 5.0
+# Department lists are sent to their viewers at most this often (many records may change one list), and
+# at least every CLOCK_SECONDS (the SLA clocks move).
+PUBLISH_SECONDS = 0.3
+CLOCK_SECONDS = 30.0
+OVERVIEW_SECONDS = 5.0
 
 
 class ConsoleWorker:
@@ -55,26 +76,47 @@ class ConsoleWorker:
         self.queue = TriageQueue(settings.console_queue_limit)
         self.history = ConversationHistory()
         self.hub = LiveHub(settings.console_max_viewers)
+        kpi = load_kpi_config(settings.kpi_config_file, departments)
+        self.board = DepartmentBoard(kpi.office_hours, kpi.sla_seconds, kpi.at_risk_fraction,
+                                     frozenset(d.id for d in departments), self.history)
+        self._changed_departments: set[str] = set()
+        self.prometheus = PrometheusReader(settings.console_prometheus_url)
+        self._overview: tuple[float, dict] | None = None
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka_bootstrap_servers, client_id="gemeente-console", group_id=None,
             enable_auto_commit=False, auto_offset_reset="earliest",
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms, **aiokafka_security(settings))
-        self.feed = ConsoleFeed(self.consumer, [d.id for d in departments], self.queue, self.history, self.on_change)
+        self.feed = ConsoleFeed(self.consumer, [d.id for d in departments], self.queue, self.history, self.board,
+                                self.on_change)
         self.channel = self._router_channel()
         self.stub = routing_pb2_grpc.RoutingServiceStub(self.channel)
+        self.handling_stub = handling_pb2_grpc.HandlingServiceStub(self.channel)
         self.state = ConsoleState(
             queue=self.queue, history=self.history,
             claims=ClaimBook(self.redis, settings.console_claim_seconds),
             sessions=SessionStore(self.redis, settings.console_session_seconds),
             hub=self.hub,
-            office_hours=load_kpi_config(settings.kpi_config_file, departments).office_hours,
+            office_hours=kpi.office_hours, board=self.board, report=self.report,
             departments={d.id: d.display_name for d in departments},
             categories=dict(config.department_of),
             place=self.place, pseudonym_key=key.encode("utf-8"), dev_login=settings.console_dev_login,
             secure_cookies=settings.console_secure_cookies, public_url=settings.console_public_url,
             session_seconds=settings.console_session_seconds, is_ready=lambda: self.feed.caught_up,
+            overview=self.overview, oidc=self._oidc_client(), group_roles=(parse_group_roles(settings.console_oidc_group_roles)
+                                                   or default_group_roles(d.id for d in departments)),
         )
         self._stopped = asyncio.Event()
+
+    def _oidc_client(self) -> OidcClient | None:
+        settings = self.settings
+        if not settings.console_oidc_issuer:
+            return None
+        if not settings.console_oidc_client_id or not settings.console_oidc_client_secret.get_secret_value():
+            raise SystemExit("CONSOLE_OIDC_ISSUER is set: CONSOLE_OIDC_CLIENT_ID and CONSOLE_OIDC_CLIENT_SECRET are needed too")
+        return OidcClient(settings.console_oidc_issuer, settings.console_oidc_client_id,
+                          settings.console_oidc_client_secret.get_secret_value(),
+                          settings.console_public_url.rstrip("/") + "/login/callback", self.redis,
+                          settings.console_oidc_groups_claim, settings.console_oidc_scopes)
 
     def _router_channel(self) -> grpc.aio.Channel:
         settings = self.settings
@@ -89,6 +131,8 @@ class ConsoleWorker:
             self.hub.send("triage", "add", payload.as_row(self.state.office_hours.seconds_between(payload.received_at, now)))
         elif kind == "remove":
             self.hub.send("triage", "remove", payload)
+        elif kind == "departments" and isinstance(payload, set):
+            self._changed_departments |= payload
         QUEUE_ROWS.set(len(self.queue))
         QUEUE_DROPPED.set(self.queue.dropped)
 
@@ -102,6 +146,43 @@ class ConsoleWorker:
                 raise PlacementRefused(exc.details()) from exc
             log.warning("Reroute failed: %s", exc.code().name)
             raise PlacementFailed(exc.code().name) from exc
+
+    async def overview(self) -> dict:
+        """The wall screen's figures, read from Prometheus at most every OVERVIEW_SECONDS for all viewers."""
+        now = time.monotonic()
+        if self._overview is None or now - self._overview[0] > OVERVIEW_SECONDS:
+            zone = self.state.office_hours.zone
+            results = await self.prometheus.query_all(overview_queries(seconds_today(_now(), zone)))
+            figures = assemble(results, codec.channel_labels(), self.state.departments)
+            figures["office_open"] = self.state.office_hours.is_open(_now())
+            self._overview = (now, figures)
+        return self._overview[1]
+
+    async def report(self, event: codec.HandledEvent) -> None:
+        """ReportHandled as webcare, for a department the signed-in person belongs to (checked by the page)."""
+        try:
+            await self.handling_stub.ReportHandled(handling_pb2.ReportHandledRequest(event=event),
+                                                   metadata=bearer(self.webcare_token), timeout=PLACE_TIMEOUT_SECONDS)
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise PlacementRefused(exc.details()) from exc
+            log.warning("ReportHandled failed: %s", exc.code().name)
+            raise PlacementFailed(exc.code().name) from exc
+
+    async def publish_departments(self) -> None:
+        """Each changed department's list to its viewers, and every list now and then for the clocks."""
+        since_clock = 0.0
+        while True:
+            await asyncio.sleep(PUBLISH_SECONDS)
+            since_clock += PUBLISH_SECONDS
+            if since_clock >= CLOCK_SECONDS:
+                self._changed_departments |= set(self.board.departments)
+                self.board.forget_old_answers(time.time())
+                since_clock = 0.0
+            changed, self._changed_departments = self._changed_departments, set()
+            now = time.time()
+            for department in changed & self.board.departments:
+                self.hub.send(f"afdeling:{department}", "rows", self.board.rows(department, now))
 
     async def relay_claims(self) -> None:
         """Claim changes from every replica (Redis pub/sub) to this replica's browsers."""
@@ -144,7 +225,8 @@ class ConsoleWorker:
         await pages.setup()
         await web.TCPSite(pages, settings.console_host, settings.console_web_port).start()
         await self.consumer.start()
-        tasks = [asyncio.create_task(self.feed.run()), asyncio.create_task(self.relay_claims())]
+        tasks = [asyncio.create_task(self.feed.run()), asyncio.create_task(self.relay_claims()),
+                 asyncio.create_task(self.publish_departments())]
         log.info("console on %s (browsers), probes and metrics on :%d", settings.console_public_url,
                  settings.console_port)
         try:

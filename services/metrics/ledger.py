@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 
+from services.contract import codec
 from services.metrics.config import TRIAGE
 from services.metrics.office_hours import OfficeHours, epoch_to_datetime
 
@@ -93,22 +94,29 @@ class ConversationLedger:
 
     def backlog(self, now: float, departments: list[str]) -> dict[str, Backlog]:
         """Per department (and triage): open conversations, the oldest wait, and how many are at risk."""
-        open_: dict[str, list[float]] = {d: [] for d in [*departments, TRIAGE]}
-        for waiting in self.waiting.values():
-            open_.setdefault(waiting.department, []).append(waiting.since)
+        return self._backlog(now, [*departments, TRIAGE], lambda waiting: waiting.department)
+
+    def backlog_by_channel(self, now: float, channels: list[str]) -> dict[str, Backlog]:
+        """The same per channel the citizens wrote on (each wait against its own department's SLA)."""
+        return self._backlog(now, channels, lambda waiting: waiting.channel)
+
+    def _backlog(self, now: float, groups: list[str], group_of) -> dict[str, Backlog]:  # noqa: ANN001
+        ages: dict[str, list[tuple[float, float, float]]] = {g: [] for g in groups}  # (since, office age, sla)
         now_dt = epoch_to_datetime(now)
-        result = {}
-        for department, since in open_.items():
-            sla = self.sla_seconds.get(department, float("inf"))
-            office_ages = [self.office_hours.seconds_between(epoch_to_datetime(s), now_dt) for s in since]
-            result[department] = Backlog(
-                open=len(since),
-                oldest_seconds=max(0.0, now - min(since)) if since else 0.0,
-                oldest_office_seconds=max(office_ages, default=0.0),
-                at_risk=sum(age > self.at_risk_fraction * sla for age in office_ages),
-                over_sla=sum(age > sla for age in office_ages),
+        for waiting in self.waiting.values():
+            office_age = self.office_hours.seconds_between(epoch_to_datetime(waiting.since), now_dt)
+            sla = self.sla_seconds.get(waiting.department, float("inf"))
+            ages.setdefault(group_of(waiting), []).append((waiting.since, office_age, sla))
+        return {
+            group: Backlog(
+                open=len(items),
+                oldest_seconds=max(0.0, now - min(since for since, _, _ in items)) if items else 0.0,
+                oldest_office_seconds=max((age for _, age, _ in items), default=0.0),
+                at_risk=sum(age > self.at_risk_fraction * sla for _, age, sla in items),
+                over_sla=sum(age > sla for _, age, sla in items),
             )
-        return result
+            for group, items in ages.items()
+        }
 
     def forget_answers_before(self, moment: float) -> None:
         """Drop the reply times that no re-read record can be older than (bounded memory)."""
@@ -130,3 +138,17 @@ class ConversationLedger:
             self.waiting[conversation_id] = Waiting(**waiting)
         if answered_at is not None:
             self.answered_at[conversation_id] = answered_at
+
+
+def apply_handled(ledger: ConversationLedger, event: codec.HandledEvent, known_departments: frozenset[str] | set[str]) -> Response | None:
+    """What a department's report does to the ledger: a first reply answers the wait (its response time
+    is returned), closing ends it, a hand-over moves it. The metrics service and the console both read
+    contact.handled this way."""
+    at = codec.epoch_seconds(event.occurred_at)
+    if event.action == codec.HandledAction.HANDLED_ACTION_FIRST_REPLY:
+        return ledger.first_reply(event.conversation_id, event.department if event.department in known_departments else "", at)
+    if event.action == codec.HandledAction.HANDLED_ACTION_CLOSED:
+        ledger.closed(event.conversation_id, at)
+    elif event.action == codec.HandledAction.HANDLED_ACTION_HANDED_OVER and event.to_department in known_departments:
+        ledger.handed_over(event.conversation_id, event.to_department)
+    return None

@@ -24,7 +24,7 @@ from services.metrics.kpi import (
     spike_alert,
     spike_category_label,
 )
-from services.metrics.ledger import ConversationLedger
+from services.metrics.ledger import ConversationLedger, apply_handled
 from services.metrics.office_hours import epoch_to_datetime
 from services.metrics.settings import MetricsSettings
 from services.metrics.spikes import Spike, SpikeDetector
@@ -102,6 +102,12 @@ BACKLOG_AT_RISK = Gauge(
     "Waiting conversations that used up the at-risk share of their SLA (kpi.yaml).",
     ["department"],
 )
+BACKLOG_OPEN_BY_CHANNEL = Gauge(
+    "contact_backlog_open_by_channel_conversations", "Conversations waiting for a first reply, by channel.", ["channel"]
+)
+BACKLOG_OLDEST_OFFICE_BY_CHANNEL = Gauge(
+    "contact_backlog_oldest_office_by_channel_seconds", "Office-hours age of the longest wait, by channel.", ["channel"]
+)
 BACKLOG_OVER_SLA = Gauge(
     "contact_backlog_over_sla_conversations", "Waiting conversations past their SLA.", ["department"]
 )
@@ -152,6 +158,7 @@ class KpiRecorder:
         self.send = send
         self.ledger = ConversationLedger(self.kpi.office_hours, self.kpi.sla_seconds, self.kpi.at_risk_fraction)
         self.detector = SpikeDetector(self.kpi.spikes)
+        self.start_series_at_zero()
         self.loaded = asyncio.Event()
         # One writer at a time: the ledger's latest state must be what lands in Redis last.
         self.saving = asyncio.Lock()
@@ -222,6 +229,21 @@ class KpiRecorder:
             return
         RECEIVED.labels(codec.channel_label(message.channel)).inc()
 
+    def start_series_at_zero(self) -> None:
+        """Every series of the closed label sets the overview and the rules count with `increase()`, at 0
+        from the start: Prometheus counts no increase into a series' first sample, so a series born at 3
+        would show "0 today" for the day's first three messages."""
+        channels = codec.channel_labels()
+        for channel in channels:
+            RECEIVED.labels(channel)
+            TRIAGED.labels(channel)
+            for department in self.department_ids:
+                for sla in ("met", "missed"):
+                    FIRST_RESPONSES.labels(department, channel, sla)
+        for department in [*self.department_ids, TRIAGE]:
+            for priority in (codec.Priority.PRIORITY_URGENT, codec.Priority.PRIORITY_HIGH, codec.Priority.PRIORITY_NORMAL):
+                BY_PRIORITY.labels(department, codec.priority_label(priority))
+
     async def count_decided(self, events: list) -> None:
         increments: list[tuple[str, str, int]] = []
         started = []
@@ -272,22 +294,13 @@ class KpiRecorder:
 
     def record_handled(self, event: codec.HandledEvent) -> None:
         department = event.department if event.department in self.known else "unknown"
-        action = codec.action_label(event.action)
-        HANDLED.labels(department, action).inc()
-        at = codec.epoch_seconds(event.occurred_at)
-        if event.action == codec.HandledAction.HANDLED_ACTION_FIRST_REPLY:
-            response = self.ledger.first_reply(
-                event.conversation_id, event.department if department != "unknown" else "", at
-            )
-            if response is not None:
-                FIRST_RESPONSE_OFFICE.labels(response.department, response.channel).observe(response.office_seconds)
-                FIRST_RESPONSE.labels(response.department, response.channel).observe(response.wall_seconds)
-                FIRST_RESPONSES.labels(response.department, response.channel,
-                                       "met" if response.within_sla else "missed").inc()
-        elif event.action == codec.HandledAction.HANDLED_ACTION_CLOSED:
-            self.ledger.closed(event.conversation_id, at)
-        elif event.action == codec.HandledAction.HANDLED_ACTION_HANDED_OVER and event.to_department in self.known:
-            self.ledger.handed_over(event.conversation_id, event.to_department)
+        HANDLED.labels(department, codec.action_label(event.action)).inc()
+        response = apply_handled(self.ledger, event, self.known)
+        if response is not None:
+            FIRST_RESPONSE_OFFICE.labels(response.department, response.channel).observe(response.office_seconds)
+            FIRST_RESPONSE.labels(response.department, response.channel).observe(response.wall_seconds)
+            FIRST_RESPONSES.labels(response.department, response.channel,
+                                   "met" if response.within_sla else "missed").inc()
 
     @staticmethod
     def count_dead_letter(value: bytes) -> None:
@@ -310,6 +323,9 @@ class KpiRecorder:
             BACKLOG_OLDEST_OFFICE.labels(department).set(backlog.oldest_office_seconds)
             BACKLOG_AT_RISK.labels(department).set(backlog.at_risk)
             BACKLOG_OVER_SLA.labels(department).set(backlog.over_sla)
+        for channel, backlog in self.ledger.backlog_by_channel(now, codec.channel_labels()).items():
+            BACKLOG_OPEN_BY_CHANNEL.labels(channel).set(backlog.open)
+            BACKLOG_OLDEST_OFFICE_BY_CHANNEL.labels(channel).set(backlog.oldest_office_seconds)
         if self.detector.expire(now):
             self.show_spikes()
         SPIKE_UNTRACKED.set(self.detector.untracked)

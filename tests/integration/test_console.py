@@ -9,19 +9,26 @@ import json
 import os
 import re
 import shutil
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from services.contract import codec, topics
 from services.runtime.settings import REPO_ROOT
+from tests.conftest import service_env
+from tests.fake_idp import FakeIdentityProvider
 from tests.helpers import routed_with_id
 from tests.integration.test_end_to_end import META_SECRET
 from tools.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
+from tools.devstack.servers import free_port, redis_url, start_prometheus
+from tools.devstack.stack import ServiceProcess
 
 AXE = REPO_ROOT / "build" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 # Screenshots for docs/webcare.md: `make screenshots` writes them there; a plain test run into build/.
@@ -114,24 +121,31 @@ def test_keyboard_only(stack, browser, console):
     expect(page.locator("#status")).to_contain_text("Geplaatst bij")
 
 
-@pytest.mark.parametrize("path", ["/login", "/triage"])
-def test_pages_have_no_accessibility_violations(stack, browser, console, path):
+@pytest.mark.parametrize(("path", "user"), [("/login", ""), ("/triage", "Wendy (webcare)"),
+                                             ("/afdeling/afval", "Anna (afval)"), ("/overzicht", "Olga (beheer)")])
+def test_pages_have_no_accessibility_violations(stack, browser, console, path, user):
     assert AXE.exists(), "axe-core is needed (make browser installs it)"
     # axe is injected as a script; the console's CSP would rightly refuse it, so this context ignores CSP.
-    if path == "/login":
-        page = browser.new_context(bypass_csp=True).new_page()
-        page.goto(console + path)
-    else:
-        page = signed_in(browser, console, "Wendy (webcare)", bypass_csp=True)
-        triage_whatsapp(stack, "Hallo, een vraag voor de toegankelijkheidstest")
-        expect(page.locator("#wachtrij li").first).to_be_visible(timeout=10_000)
+    page = browser.new_context(bypass_csp=True).new_page()
+    page.goto(console + "/login")
+    if user:
+        page.get_by_role("button", name=user).click()
+        page.wait_for_url(f"**{path}")
+        if path == "/triage":
+            triage_whatsapp(stack, "Hallo, een vraag voor de toegankelijkheidstest")
+            expect(page.locator("#wachtrij li").first).to_be_visible(timeout=10_000)
+        elif path.startswith("/afdeling"):
+            expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=15_000)
+        else:
+            expect(page.locator("#status, #kanalen tbody tr").first).to_be_attached(timeout=15_000)
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})")
     violations = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]]
     assert violations == []
     assert result["passes"], "axe ran no check at all"
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"console-{path.strip('/')}.png"))
+    if path in ("/login", "/triage"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"console-{path.strip('/')}.png"))
 
 
 def request(url: str, method: str = "GET", headers: dict | None = None, body: bytes | None = None) -> tuple[int, dict, str]:
@@ -179,3 +193,144 @@ def test_the_api_refuses_wrong_callers(stack, browser, console):
 
     department_cookie, _ = session_cookie(browser, console, "Anna (afval)")
     assert request(console + "/api/triage/live", headers={"Cookie": department_cookie})[0] == 403
+
+
+def whatsapp_to(stack, text: str) -> tuple[str, str]:
+    """A WhatsApp message from a new sender; (message id, sender)."""
+    urls, _, _ = stack
+    sender = "316" + str(uuid.uuid4().int)[:8]
+    message = whatsapp_message(sender, text=text)
+    body, signature = signed_json(whatsapp_webhook([message]), META_SECRET)
+    status, _, _ = request(urls["whatsapp"] + "/webhooks/whatsapp", "POST",
+                           {"Content-Type": "application/json", "X-Hub-Signature-256": signature}, body)
+    assert status == 200
+    return codec.message_id(codec.Channel.CHANNEL_WHATSAPP, message["id"]), sender
+
+
+def test_a_department_sees_its_waiting_conversations_and_reports_a_first_reply(stack, broker, browser, console):
+    urls, _, _ = stack
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(console + "/login")
+    page.get_by_role("button", name="Anna (afval)").click()
+    page.wait_for_url("**/afdeling/afval")
+    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=15_000)
+    message_id, _ = whatsapp_to(stack, "Mijn grijze kliko is vandaag niet geleegd, de vuilniswagen is niet geweest.")
+    [routed] = routed_with_id(broker.address, [topics.routed_topic("afval")], message_id)
+    conversation_id = codec.decode_routed(routed.value).message.conversation_id
+    line = page.locator(f'#gesprekken tr[data-conversation="{conversation_id}"]')
+    expect(line).to_be_visible(timeout=10_000)
+    expect(line.locator(".sla")).to_contain_text("op tijd")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-afdeling.png"))
+
+    before = first_responses(urls["metrics"], "afval")
+    line.get_by_role("button", name="Eerste antwoord gegeven").click()
+    expect(line).to_have_count(0, timeout=5_000)
+    expect(page.locator("#status")).to_contain_text("eerste antwoord gegeven")
+    deadline = time.monotonic() + 15
+    while first_responses(urls["metrics"], "afval") <= before and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert first_responses(urls["metrics"], "afval") == before + 1  # the metrics service counted it
+
+    # Staff see only their own department.
+    for path in ("/afdeling/verkeer", "/triage"):
+        assert page.goto(console + path).status == 403
+
+
+def first_responses(metrics_url: str, department: str) -> float:
+    text = urllib.request.urlopen(metrics_url + "/metrics", timeout=5).read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith("contact_first_responses_total{") and f'department="{department}"' in line)
+
+
+@pytest.fixture(scope="module")
+def oidc_console(stack, broker, redis_server, tmp_path_factory):
+    """A second console replica that signs in only through an OpenID Connect provider (no dev login)."""
+    _, extra, _ = stack
+    idp = FakeIdentityProvider({
+        "u-fleur": ("Fleur de Vries", ["contact-webcare", "medewerkers"]),
+        "u-kees": ("Kees Jansen", ["contact-afdeling-verkeer"]),
+        "u-zonder": ("Zonder Rol", ["medewerkers"]),
+        "u-olga": ("Olga Bakker", ["contact-beheer"]),
+    })
+    idp.start(free_port())
+    # Prometheus scraping the stack's metrics service every second: the overview's source.
+    urls, _, _ = stack
+    directory = tmp_path_factory.mktemp("prometheus")
+    config = directory / "prometheus.yml"
+    config.write_text(yaml.safe_dump({"global": {"scrape_interval": "1s"}, "scrape_configs": [{
+        "job_name": "gemeente-metrics", "static_configs": [{"targets": [urls["metrics"].removeprefix("http://")]}]}]}))
+    prometheus = start_prometheus(free_port(), config, directory / "data")
+    query = f"http://{prometheus.address}/api/v1/query?query=" + urllib.parse.quote('up{job="gemeente-metrics"} == 1')
+    deadline = time.monotonic() + 30
+    while '"result":[]' in request(query)[2] and time.monotonic() < deadline:  # until the first scrape is in
+        time.sleep(0.5)
+    web_port, port = free_port(), free_port()
+    env = service_env(
+        KAFKA_BOOTSTRAP_SERVERS=broker.address, REDIS_URL=redis_url(redis_server, 1),
+        CONSOLE_PORT=str(port), CONSOLE_WEB_PORT=str(web_port),
+        CONSOLE_PUBLIC_URL=f"http://localhost:{web_port}",
+        ROUTER_GRPC_ADDRESS=f"127.0.0.1:{extra['router_grpc']}",
+        CONSOLE_OIDC_ISSUER=idp.issuer, CONSOLE_OIDC_CLIENT_ID=idp.client_id,
+        CONSOLE_OIDC_CLIENT_SECRET=idp.client_secret,
+        CONSOLE_PROMETHEUS_URL=f"http://{prometheus.address}",
+    )
+    process = ServiceProcess("services.console", env, tmp_path_factory.mktemp("oidc") / "console.log")
+    try:
+        process.wait_ready(f"http://127.0.0.1:{port}/readyz")
+        yield f"http://localhost:{web_port}", idp, process, prometheus
+    finally:
+        process.stop()
+        prometheus.stop()
+
+
+def test_staff_sign_in_with_the_gemeentes_identity_provider(browser, oidc_console):
+    console, idp, process, _ = oidc_console
+    page = browser.new_context().new_page()
+    page.goto(console + "/")
+    page.get_by_role("button", name="Fleur de Vries").click()  # on the provider's own page
+    page.wait_for_url("**/triage")
+    expect(page.locator(".who")).to_contain_text("Fleur de Vries")
+    expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=15_000)
+    assert "u-fleur" not in process.log() and "Fleur" not in process.log()  # the log names a pseudonym only
+
+    page = browser.new_context().new_page()
+    page.goto(console + "/login")
+    page.get_by_role("button", name="Kees Jansen").click()
+    page.wait_for_url("**/afdeling/verkeer")
+
+    page = browser.new_context().new_page()
+    page.goto(console + "/login")
+    with page.expect_response(lambda r: "/login/callback" in r.url) as callback:
+        page.get_by_role("button", name="Zonder Rol").click()
+    assert callback.value.status == 403 and "geen rol" in page.content()
+    # The dev login is off here, and a callback without the browser's own state is refused.
+    assert request(console + "/login", "POST", {"Content-Type": "application/x-www-form-urlencoded"}, b"user=wendy")[0] == 404
+    assert request(console + "/login/callback?code=x&state=forged")[0] == 403
+    assert idp.tokens_issued == 3
+
+
+def test_the_wall_screen_shows_today_per_channel_and_department_from_prometheus(stack, browser, oidc_console):
+    console, _, _, _ = oidc_console
+    for _ in range(3):
+        triage_whatsapp(stack, "Hallo, een vraag voor het overzicht")
+    page = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    page.goto(console + "/login")
+    page.get_by_role("button", name="Olga Bakker").click()
+    page.wait_for_url("**/overzicht")
+    whatsapp = page.locator('#kanalen tr[data-channel="whatsapp"]')
+    expect(whatsapp).to_be_visible(timeout=15_000)
+    deadline = time.monotonic() + 30  # the scrape, then the console's 5 s cache, then the page's 10 s poll
+    while time.monotonic() < deadline:
+        page.reload()
+        expect(whatsapp).to_be_visible(timeout=15_000)
+        cells = whatsapp.locator("td").all_inner_texts()
+        if int(cells[0]) >= 3 and cells[3] != "–":
+            break
+        time.sleep(2)
+    received, waiting, _, triaged = (whatsapp.locator("td").all_inner_texts())[:4]
+    figures = page.evaluate("fetch('/api/overzicht').then(r => r.json())")
+    assert int(received) >= 3 and int(waiting) >= 1 and triaged.endswith("%"), figures
+    assert page.locator('#afdelingen tr[data-department="afval"]').is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-overzicht.png"))

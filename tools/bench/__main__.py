@@ -35,10 +35,13 @@ from services.contract.topics import all_topics
 from services.router.decision.classifier import read_corpus
 from services.router.training.generate_corpus import CORPUS
 from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
+from tools.bench.console import console_line, measure_console
+from tools.bench.figures import percentile
 from tools.bench.ingest import CHANNELS, cpu_seconds, measure_ingest
 from tools.bench.profile import routing_stages
 from tools.devstack.servers import (
     free_port,
+    redis_url,
     start_broker,
     start_redis,
     throwaway_secrets,
@@ -267,10 +270,6 @@ def print_profile(router_rate: float, relay_rate: float) -> None:
           "  (what the measured rate leaves)", flush=True)
 
 
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else float("nan")
-
-
 def spread(rates: list[float]) -> str:
     return f"{statistics.median(rates):8.0f} msgs/s  (range {min(rates):.0f}–{max(rates):.0f} over {len(rates)} rounds)"
 
@@ -317,12 +316,16 @@ async def main() -> None:
                 print(f"bench: ingest {name:<9} {rate:8.0f} webhooks/s  p50 {i50:.1f} ms  p99 {i99:.1f} ms; "
                       f"the ingestor's own CPU {cpu_ms:.3f} ms/webhook = {1000 / cpu_ms:,.0f}/s per core "
                       f"(signed, unique, 32 clients on the same cores)", flush=True)
+            console_latencies, console_count = await measure_console(broker.address, redis_url(redis), workdir)
+            print(console_line(console_latencies, console_count), flush=True)
+            c50, c99 = percentile(console_latencies, 50) * 1000, percentile(console_latencies, 99) * 1000
             print(f"pipeline_msgs_per_s={router_rate:.0f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
                   f"relay_msgs_per_s={relay_rate:.0f} ratio={router_rate / relay_rate:.3f} "
                   f"faust_relay_msgs_per_s={faust_rate:.0f} two_workers_msgs_per_s={two_rate:.0f} "
                   f"two_workers_scale={two_rate / router_rate:.2f} "
                   + " ".join(f"ingest_{name}_per_s={rate:.0f} ingest_{name}_cpu_ms={ingest_cpu[name]:.3f}"
-                             for name, rate in ingest.items()))
+                             for name, rate in ingest.items())
+                  + f" console_p50_ms={c50:.1f} console_p99_ms={c99:.1f}")
         finally:
             redis.stop()
             broker.stop()

@@ -24,7 +24,13 @@ from redis import Redis
 from services.contract import codec, topics
 from services.runtime.kafka import kafka_python_security
 from services.runtime.settings import CommonSettings
-from tools.deadletters.replay import Replay, WebhookReplay, describe, ingestor_urls, replay_of
+from tools.deadletters.replay import (
+    Replay,
+    WebhookReplay,
+    describe,
+    ingestor_urls,
+    replay_of,
+)
 
 MARKER_TTL_SECONDS = 30 * 24 * 3600
 

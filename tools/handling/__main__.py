@@ -19,7 +19,11 @@ from kafka.errors import KafkaError
 
 from services.contract import codec, topics
 from services.contract.departments import load_departments
-from services.contract.handling import InvalidHandledEvent, complete_handled_event, parse_action
+from services.contract.handling import (
+    InvalidHandledEvent,
+    complete_handled_event,
+    parse_action,
+)
 from services.runtime.kafka import kafka_python_security
 from services.runtime.settings import CommonSettings
 

@@ -155,6 +155,7 @@ function connect() {
   source.onopen = () => say("");
 }
 
+function initTriage() {
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey || event.target.matches("input, textarea")) return;
   const row = state.rows[state.selected];
@@ -170,10 +171,117 @@ document.addEventListener("keydown", (event) => {
   else if (row && event.key === "r") { release(row); event.preventDefault(); }
 });
 
+setInterval(render, 30000); // claims lapse by the clock
+connect();
+}
+
+// --- a department's open conversations -------------------------------------------------------------
+
+const ACTIONS = [["first_reply", "Eerste antwoord gegeven"], ["closed", "Afsluiten"]];
+
+function office(seconds) {
+  if (seconds === null || seconds === undefined) return "";
+  const minutes = Math.floor(seconds / 60);
+  return `${Math.floor(minutes / 60)} u ${minutes % 60} min`;
+}
+
+function renderDepartment() {
+  // The list is redrawn on every change and every 30 s (the clocks): keep the keyboard where it was.
+  const active = document.activeElement;
+  const focusRow = active && active.closest("tr") ? active.closest("tr").dataset.conversation : null;
+  const focusAction = active ? (active.dataset.action || active.tagName) : null;
+  state.handOver = state.handOver || {};
+  const body = document.querySelector("#gesprekken tbody");
+  const department = document.body.dataset.department;
+  document.getElementById("aantal").textContent = `(${state.rows.length})`;
+  body.replaceChildren(...state.rows.map((row) => {
+    const actions = el("div", { class: "actions" });
+    for (const [action, label] of ACTIONS) {
+      const button = el("button", { type: "button", "data-action": action }, label);
+      button.addEventListener("click", () => report(row, action));
+      actions.append(button);
+    }
+    const others = Object.entries(state.departments).filter(([id]) => id !== department);
+    const select = el("select", { ariaLabel: "Overdragen aan afdeling" },
+      ...others.map(([id, name]) => el("option", { value: id }, name)));
+    if (state.handOver[row.conversation_id]) select.value = state.handOver[row.conversation_id];
+    select.addEventListener("change", () => { state.handOver[row.conversation_id] = select.value; });
+    const handOver = el("button", { type: "button", "data-action": "handed_over" }, "Overdragen");
+    handOver.addEventListener("click", () => report(row, "handed_over", select.value));
+    actions.append(select, handOver);
+    const sla = row.sla_seconds === null ? "" : ` van ${office(row.sla_seconds)}`;
+    const slaText = { op_tijd: "op tijd", bijna: "bijna te laat", te_laat: "te laat" }[row.sla];
+    return el("tr", { "data-conversation": row.conversation_id },
+      el("td", {}, new Date(row.since).toLocaleString("nl-NL")),
+      el("td", {}, row.channel),
+      el("td", {}, el("p", { class: "text" }, row.text)),
+      el("td", {}, el("span", { class: `sla ${row.sla}` }, `${office(row.office_seconds)}${sla} · ${slaText}`)),
+      el("td", {}, actions));
+  }));
+  if (focusRow) {
+    const row = [...body.querySelectorAll("tr")].find((r) => r.dataset.conversation === focusRow);
+    const target = row && (row.querySelector(`[data-action="${focusAction}"]`) || row.querySelector(focusAction));
+    if (target) target.focus();
+  }
+}
+
+async function report(row, action, toDepartment) {
+  const department = document.body.dataset.department;
+  const result = await post(`/api/afdeling/${encodeURIComponent(department)}/gesprekken/${encodeURIComponent(row.conversation_id)}`,
+    { action, to_department: toDepartment || "" });
+  if (result.ok) {
+    state.rows = state.rows.filter((r) => r.conversation_id !== row.conversation_id);
+    renderDepartment();
+    say(`Gemeld: ${result.data.text}.`);
+  } else say(result.data.error || `Melden mislukt (${result.status}).`);
+}
+
+function initDepartment() {
+  const department = document.body.dataset.department;
+  const source = new EventSource(`/api/afdeling/${encodeURIComponent(department)}/live`);
+  source.addEventListener("snapshot", (event) => {
+    const data = JSON.parse(event.data);
+    state.rows = data.rows; state.departments = data.departments;
+    document.body.dataset.live = "true";
+    renderDepartment();
+  });
+  source.addEventListener("rows", (event) => { state.rows = JSON.parse(event.data); renderDepartment(); });
+  source.onerror = () => { document.body.dataset.live = "false"; say("Verbinding verbroken; opnieuw verbinden…"); };
+  source.onopen = () => say("");
+}
+
+// --- the wall screen -------------------------------------------------------------------------------
+
+function percent(share) { return share === null || share === undefined ? "–" : `${Math.round(share * 100)}%`; }
+
+async function refreshOverview() {
+  const response = await fetch("/api/overzicht", { credentials: "same-origin" });
+  if (response.status === 401) { window.location.assign("/login"); return; }
+  const data = await response.json();
+  if (!response.ok) { say(data.error); return; }
+  say("");
+  document.getElementById("kantoor").textContent = data.office_open ? "(kantoor open)" : "(kantoor gesloten: de wachttijden staan stil)";
+  document.querySelector("#kanalen tbody").replaceChildren(...data.channels.map((c) =>
+    el("tr", { "data-channel": c.channel }, el("th", { scope: "row" }, c.channel), el("td", {}, String(c.today)),
+      el("td", {}, String(c.waiting)), el("td", {}, office(c.oldest_office_seconds)),
+      el("td", {}, percent(c.triaged_share)), el("td", {}, percent(c.sla_met_share)))));
+  document.querySelector("#afdelingen tbody").replaceChildren(...data.departments.map((d) =>
+    el("tr", { "data-department": d.department }, el("th", { scope: "row" }, d.name), el("td", {}, String(d.today)),
+      el("td", {}, String(d.waiting)), el("td", {}, office(d.oldest_office_seconds)),
+      el("td", {}, percent(d.sla_met_share)))));
+  document.body.dataset.live = "true";
+}
+
+function initOverview() {
+  refreshOverview();
+  setInterval(refreshOverview, 10000);
+}
+
 document.getElementById("uitloggen").addEventListener("click", async () => {
   await post("/logout");
   window.location.assign("/login");
 });
 
-setInterval(render, 30000); // claims lapse by the clock
-connect();
+if (document.body.dataset.page === "triage") initTriage();
+else if (document.body.dataset.page === "afdeling") initDepartment();
+else if (document.body.dataset.page === "overzicht") initOverview();
