@@ -22,8 +22,17 @@ import aiohttp
 import jwt
 from redis.asyncio import Redis
 
+from services.runtime.redis_store import count_in_window
+
 FLOW_PREFIX = "console:oidc:"
 FLOW_SECONDS = 600
+# Sign-ins started per minute, all replicas together: each keeps a small Redis key for FLOW_SECONDS, so
+# an unbounded number would let anyone fill Redis by asking for /login. A gemeente's staff start far fewer.
+MAX_FLOWS_PER_MINUTE = 300
+
+
+class TooManySignIns(Exception):
+    """More sign-ins started this minute than MAX_FLOWS_PER_MINUTE."""
 # Provider metadata and keys are fetched again after this long (keys rotate).
 METADATA_SECONDS = 3600
 CLOCK_SKEW_SECONDS = 60
@@ -89,6 +98,9 @@ class OidcClient:
 
     async def start(self) -> tuple[str, str]:
         """(the provider's authorization URL to send the browser to, the state to bind to the browser)."""
+        started, _ = await count_in_window(self.redis, FLOW_PREFIX + "started", 60)
+        if started > MAX_FLOWS_PER_MINUTE:
+            raise TooManySignIns()
         state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
         await self.redis.set(FLOW_PREFIX + hashlib.sha256(state.encode()).hexdigest(),
                              json.dumps({"nonce": nonce, "verifier": verifier}), ex=FLOW_SECONDS)

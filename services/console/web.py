@@ -24,7 +24,7 @@ from prometheus_client import Counter
 from services.console.board import DepartmentBoard
 from services.console.claims import ClaimBook
 from services.console.live import LiveHub
-from services.console.oidc import OidcClient, SignInFailed
+from services.console.oidc import OidcClient, SignInFailed, TooManySignIns
 from services.console.queue import ConversationHistory, TriageQueue
 from services.console.sessions import Session, SessionStore
 from services.console.staff import DEV_USERS, Staff, roles_from_groups, staff_pseudonym
@@ -52,6 +52,7 @@ LOGIN_NONCE_COOKIE = "console_login"
 OIDC_STATE_COOKIE = "console_oidc_state"
 DEV_ISSUER = "dev-login"
 MAX_JSON_BYTES = 4096
+MAX_ID_CHARS = 200
 
 # Reroute(message id, department, category, staff id) → raises PlacementRefused or PlacementFailed
 Place = Callable[[str, str, str, str], Awaitable[None]]
@@ -198,6 +199,9 @@ def create_web_app(state: ConsoleState) -> web.Application:
         if state.oidc is not None and "demo" not in request.query:
             try:
                 url, flow_state = await state.oidc.start()
+            except TooManySignIns:
+                return web.Response(status=429, content_type="text/plain", charset="utf-8", headers={"Retry-After": "60"},
+                                    text="Te veel aanmeldingen tegelijk. Probeer het over een minuut opnieuw.")
             except (SignInFailed, aiohttp.ClientError, asyncio.TimeoutError, KeyError, ValueError):
                 log.warning("identity provider not reachable for sign-in", exc_info=False)
                 return web.Response(status=503, content_type="text/plain", charset="utf-8",
@@ -326,6 +330,8 @@ def create_web_app(state: ConsoleState) -> web.Application:
     @requires(webcare)
     async def conversation(request: web.Request, session: Session) -> web.Response:
         conversation_id = request.match_info["conversation_id"]
+        if len(conversation_id) > MAX_ID_CHARS:  # ours are keyed hashes; a longer one is not an id
+            return _json_error(400, "Dit is geen gespreks-id.")
         claims = await state.claims.holders([conversation_id])
         claim = claims.get(conversation_id)
         return web.json_response({"messages": [m.as_row() for m in state.history.of(conversation_id)],
@@ -334,6 +340,8 @@ def create_web_app(state: ConsoleState) -> web.Application:
     @requires(webcare)
     async def claim(request: web.Request, session: Session) -> web.Response:
         conversation_id = request.match_info["conversation_id"]
+        if len(conversation_id) > MAX_ID_CHARS:  # ours are keyed hashes; a longer one is not an id
+            return _json_error(400, "Dit is geen gespreks-id.")
         taken, holder = await state.claims.take(conversation_id, session.staff.staff_id, session.staff.name)
         if not taken:
             ACTIONS.labels("claim", "refused").inc()
@@ -345,6 +353,8 @@ def create_web_app(state: ConsoleState) -> web.Application:
     @requires(webcare)
     async def release(request: web.Request, session: Session) -> web.Response:
         conversation_id = request.match_info["conversation_id"]
+        if len(conversation_id) > MAX_ID_CHARS:  # ours are keyed hashes; a longer one is not an id
+            return _json_error(400, "Dit is geen gespreks-id.")
         if not await state.claims.release(conversation_id, session.staff.staff_id):
             ACTIONS.labels("release", "refused").inc()
             return _json_error(409, "Deze claim is van een collega.")
@@ -366,9 +376,10 @@ def create_web_app(state: ConsoleState) -> web.Application:
         item = state.queue.get(message_id)
         if item is None:
             return _json_error(404, "Dit bericht staat niet (meer) in de triagewachtrij.")
-        holders = await state.claims.holders([item.conversation_id])
-        holder = holders.get(item.conversation_id)
-        if holder is not None and holder.staff != session.staff.staff_id:
+        # Placing claims the conversation first (or keeps one's own claim): two colleagues clicking at the
+        # same moment cannot both move the message.
+        taken, holder = await state.claims.take(item.conversation_id, session.staff.staff_id, session.staff.name)
+        if not taken:
             ACTIONS.labels("place", "refused").inc()
             return _json_error(409, f"In behandeling door {holder.name}.", claim=holder.as_event())
         try:

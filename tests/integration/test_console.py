@@ -190,6 +190,9 @@ def test_the_api_refuses_wrong_callers(stack, browser, console):
     assert status == 404 and "niet (meer)" in json.loads(text)["error"]
     status, _, _ = request(place, "POST", {**signed, "X-CSRF-Token": csrf}, b"x" * 10_000)
     assert status == 413
+    status, _, text = request(console + "/api/conversations/" + "c" * 300 + "/claim", "POST",
+                              {**signed, "X-CSRF-Token": csrf}, b"{}")
+    assert status == 400 and "gespreks-id" in json.loads(text)["error"]
 
     department_cookie, _ = session_cookie(browser, console, "Anna (afval)")
     assert request(console + "/api/triage/live", headers={"Cookie": department_cookie})[0] == 403

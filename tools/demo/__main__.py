@@ -250,6 +250,8 @@ class Departments:
         conversation = routed.message.conversation_id
         department = routed.decision.department
         if routed.decision.triage:
+            if self.random.random() < self.settings.demo_console_share:
+                return  # left in the triage queue for a person in the webcare console
             # Webcare places a triaged message with Reroute: the department receives it on its topic (and
             # answers it there, below); handed_over is for a department passing on what it already has.
             await asyncio.sleep(self.random.uniform(0.1, 0.3) * within)

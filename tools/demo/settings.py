@@ -43,6 +43,10 @@ class DemoSettings(CommonSettings):
     demo_trickle_seconds: float = Field(
         6.0, ge=0, description="After the replay, send one more demo message this often (0: none)."
     )
+    demo_console_share: float = Field(
+        0.5, ge=0, le=1,
+        description="Share of triaged messages the simulated webcare leaves for people in the console (http://localhost:8093).",
+    )
     demo_answer_within_seconds: float = Field(
         60.0, gt=0, description="Simulated departments answer each routed message within this many seconds."
     )
