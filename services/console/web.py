@@ -82,6 +82,7 @@ class ConsoleState:
     report: Report
     departments: dict[str, str]  # id → name, for the buttons
     categories: dict[str, str]  # category id → department id
+    category_names: dict[str, str]  # category id → its Dutch name, for the buttons
     place: Place
     pseudonym_key: bytes
     dev_login: bool
@@ -323,7 +324,8 @@ def create_web_app(state: ConsoleState) -> web.Application:
         async def snapshot() -> dict:
             claims = await state.claims.holders(sorted({i.conversation_id for i in state.queue.ordered()}))
             return {"rows": state.rows(), "claims": [c.as_event() for c in claims.values()],
-                    "departments": state.departments, "me": session.staff.staff_id}
+                    "departments": state.departments, "categories": state.category_names,
+                    "me": session.staff.staff_id}
 
         return await live_stream(request, "triage", snapshot)
 

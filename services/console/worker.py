@@ -99,6 +99,7 @@ class ConsoleWorker:
             office_hours=kpi.office_hours, board=self.board, report=self.report,
             departments={d.id: d.display_name for d in departments},
             categories=dict(config.department_of),
+            category_names={c.id: c.name for c in config.taxonomy.categories},
             place=self.place, pseudonym_key=key.encode("utf-8"), dev_login=settings.console_dev_login,
             secure_cookies=settings.console_secure_cookies, public_url=settings.console_public_url,
             session_seconds=settings.console_session_seconds, is_ready=lambda: self.feed.caught_up,

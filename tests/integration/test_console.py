@@ -93,8 +93,11 @@ def test_a_triaged_message_appears_is_claimed_and_placed_with_one_click(stack, b
     wim.screenshot(path=str(SCREENSHOTS / "console-triage-claimed.png"))
 
     first = row(wendy, message_id).locator("button.place").first
-    department = json.loads(wendy.evaluate(
-        f"JSON.stringify(state.rows.find(r => r.message_id === {json.dumps(message_id)}).suggestions[0])"))["department"]
+    suggestion = json.loads(wendy.evaluate(
+        f"JSON.stringify(state.rows.find(r => r.message_id === {json.dumps(message_id)}).suggestions[0])"))
+    department = suggestion["department"]
+    if suggestion["category"]:  # the button names the category too, in words
+        expect(first).to_contain_text(wendy.evaluate(f"state.categories[{json.dumps(suggestion['category'])}]"))
     first.click()
     for page in (wendy, wim):
         expect(row(page, message_id)).to_have_count(0, timeout=5_000)

@@ -4,7 +4,7 @@
 "use strict";
 
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
-const state = { rows: [], claims: new Map(), departments: {}, me: "", selected: 0, open: null };
+const state = { rows: [], claims: new Map(), departments: {}, categories: {}, me: "", selected: 0, open: null };
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -56,8 +56,10 @@ function render() {
     const suggestions = el("div", { class: "suggestions", role: "group", ariaLabel: "Plaatsen bij" });
     row.suggestions.forEach((s, n) => {
       const name = state.departments[s.department] || s.department;
+      const category = s.category ? (state.categories[s.category] || s.category) : "";
       const button = el("button", { type: "button", class: "place", disabled: !!byOther, "data-key": String(n + 1) },
-        el("kbd", {}, String(n + 1)), ` ${name}`, el("span", { class: "score" }, ` ${Math.round(s.score * 100)}%`));
+        el("kbd", {}, String(n + 1)), ` ${name}`, category ? el("span", { class: "category" }, ` · ${category}`) : "",
+        el("span", { class: "score" }, ` ${Math.round(s.score * 100)}%`));
       button.addEventListener("click", () => place(row, s));
       suggestions.append(button);
     });
@@ -138,7 +140,8 @@ function connect() {
   const source = new EventSource("/api/triage/live");
   source.addEventListener("snapshot", (event) => {
     const data = JSON.parse(event.data);
-    state.rows = data.rows; state.departments = data.departments; state.me = data.me;
+    state.rows = data.rows; state.departments = data.departments; state.categories = data.categories || {};
+    state.me = data.me;
     state.claims = new Map(data.claims.map((c) => [c.conversation_id, c]));
     document.body.dataset.live = "true";
     render();
