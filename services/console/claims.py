@@ -15,6 +15,8 @@ from redis.asyncio import Redis
 
 CLAIM_PREFIX = "console:claim:"
 CHANGES_CHANNEL = "console:claims"
+PLACING_PREFIX = "console:placing:"  # a message being or having been placed from a console: never twice
+PLACING_SECONDS = 3600
 
 # Take the claim when it is free or already ours (then extend it); otherwise answer the holder's value.
 _TAKE = """
@@ -85,3 +87,12 @@ class ClaimBook:
                 if holder["until"] > now:
                     claims[conversation_id] = Claim(conversation_id, holder["staff"], holder["name"], holder["until"])
         return claims
+
+    async def start_placing(self, message_id: str, staff: str) -> bool:
+        """True for the one caller that may ask the router to place `message_id` (the mark outlives the
+        replicas' catching up with the correction, and a repeated click)."""
+        return bool(await self.redis.set(PLACING_PREFIX + message_id, staff, nx=True, ex=PLACING_SECONDS))
+
+    async def placing_failed(self, message_id: str) -> None:
+        """The router certainly did not place it: someone may try again."""
+        await self.redis.delete(PLACING_PREFIX + message_id)

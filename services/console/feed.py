@@ -41,6 +41,7 @@ class ConsoleFeed:
         self._stopping = False
 
     async def _assign(self) -> dict[TopicPartition, int]:
+        """Assign every partition from its beginning; the end offsets of those that hold records."""
         while True:
             partitions = []
             for topic in self.topics:
@@ -51,14 +52,16 @@ class ConsoleFeed:
             else:
                 self.consumer.assign(partitions)
                 await self.consumer.seek_to_beginning(*partitions)
-                return await self.consumer.end_offsets(partitions)
+                ends = await self.consumer.end_offsets(partitions)
+                beginnings = await self.consumer.beginning_offsets(partitions)
+                # A partition whose records all passed retention has nothing to read, whatever its end.
+                return {tp: end for tp, end in ends.items() if end > beginnings.get(tp, 0)}
             log.info("waiting for topic %s to exist", topic)
             await self.consumer.topics()  # refreshes the metadata
             await asyncio.sleep(1.0)
 
     async def run(self) -> None:
-        ends = await self._assign()
-        pending = {tp: end for tp, end in ends.items() if end > 0}
+        pending = await self._assign()
         self.caught_up = not pending
         while not self._stopping:
             batches = await self.consumer.getmany(timeout_ms=500, max_records=2000)

@@ -1,8 +1,9 @@
 """Sign-in with the gemeente's identity provider: OpenID Connect's authorization code flow with PKCE, as
 Keycloak and Microsoft Entra ID provide it.
 
-The browser is sent to the provider with a one-time `state` (kept in Redis for ten minutes and bound to the
-browser by a cookie, against login CSRF), a `nonce` and a PKCE challenge; the provider sends it back with a
+The browser is sent to the provider with a one-time `state`, a `nonce` and a PKCE challenge; state, nonce
+and verifier travel in a sealed cookie (HMAC, ten minutes) that binds the flow to that browser (against login
+CSRF) and leaves nothing on the server, so asking for /login endlessly costs the console nothing; the provider sends it back with a
 code; the console exchanges the code (with its client secret and the PKCE verifier) for an ID token and
 checks the token's signature (the provider's published keys), issuer, audience, expiry and nonce. Roles
 come from a claim of group names (CONSOLE_OIDC_GROUPS_CLAIM) through CONSOLE_OIDC_GROUP_ROLES.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -20,19 +22,9 @@ from urllib.parse import urlencode
 
 import aiohttp
 import jwt
-from redis.asyncio import Redis
 
-from services.runtime.redis_store import count_in_window
-
-FLOW_PREFIX = "console:oidc:"
 FLOW_SECONDS = 600
-# Sign-ins started per minute, all replicas together: each keeps a small Redis key for FLOW_SECONDS, so
-# an unbounded number would let anyone fill Redis by asking for /login. A gemeente's staff start far fewer.
-MAX_FLOWS_PER_MINUTE = 300
 
-
-class TooManySignIns(Exception):
-    """More sign-ins started this minute than MAX_FLOWS_PER_MINUTE."""
 # Provider metadata and keys are fetched again after this long (keys rotate).
 METADATA_SECONDS = 3600
 CLOCK_SKEW_SECONDS = 60
@@ -55,6 +47,23 @@ def pkce_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def seal(key: bytes, flow: dict) -> str:
+    """`flow` as a cookie value only this console can have made: base64 JSON and its HMAC."""
+    body = base64.urlsafe_b64encode(json.dumps(flow, separators=(",", ":")).encode()).decode().rstrip("=")
+    return f"{body}.{hmac.new(key, body.encode(), hashlib.sha256).hexdigest()}"
+
+
+def unseal(key: bytes, value: str, now: float) -> dict:
+    """The flow of a sealed cookie; raises SignInFailed when forged, damaged or older than FLOW_SECONDS."""
+    body, _, mac = value.rpartition(".")
+    if not body or not hmac.compare_digest(mac, hmac.new(key, body.encode(), hashlib.sha256).hexdigest()):
+        raise SignInFailed("sign-in cookie missing or forged")
+    flow = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    if not isinstance(flow, dict) or not now - FLOW_SECONDS <= flow.get("at", 0) <= now + 60:
+        raise SignInFailed("sign-in expired")
+    return flow
+
+
 def identity_from_claims(claims: dict, groups_claim: str) -> Identity:
     """The person in a verified ID token: who (issuer and subject), a display name and the group names."""
     groups = claims.get(groups_claim, [])
@@ -67,13 +76,13 @@ def identity_from_claims(claims: dict, groups_claim: str) -> Identity:
 
 
 class OidcClient:
-    def __init__(self, issuer: str, client_id: str, client_secret: str, redirect_uri: str, redis: Redis,
+    def __init__(self, issuer: str, client_id: str, client_secret: str, redirect_uri: str, sealing_key: bytes,
                  groups_claim: str = "groups", scopes: str = "openid profile") -> None:
         self.issuer = issuer.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
         self.redirect_uri = redirect_uri
-        self.redis = redis
+        self.sealing_key = sealing_key
         self.groups_claim = groups_claim
         self.scopes = scopes
         self._metadata: dict | None = None
@@ -97,13 +106,8 @@ class OidcClient:
         return self._metadata
 
     async def start(self) -> tuple[str, str]:
-        """(the provider's authorization URL to send the browser to, the state to bind to the browser)."""
-        started, _ = await count_in_window(self.redis, FLOW_PREFIX + "started", 60)
-        if started > MAX_FLOWS_PER_MINUTE:
-            raise TooManySignIns()
+        """(the provider's authorization URL to send the browser to, the sealed flow for the browser's cookie)."""
         state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
-        await self.redis.set(FLOW_PREFIX + hashlib.sha256(state.encode()).hexdigest(),
-                             json.dumps({"nonce": nonce, "verifier": verifier}), ex=FLOW_SECONDS)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             metadata = await self._load(session)
         query = urlencode({
@@ -111,14 +115,15 @@ class OidcClient:
             "scope": self.scopes, "state": state, "nonce": nonce,
             "code_challenge": pkce_challenge(verifier), "code_challenge_method": "S256",
         })
-        return f"{metadata['authorization_endpoint']}?{query}", state
+        sealed = seal(self.sealing_key, {"state": state, "nonce": nonce, "verifier": verifier, "at": time.time()})
+        return f"{metadata['authorization_endpoint']}?{query}", sealed
 
-    async def finish(self, code: str, state: str) -> Identity:
-        """The identity of the person the provider sent back with `code`; raises SignInFailed."""
-        stored = await self.redis.getdel(FLOW_PREFIX + hashlib.sha256(state.encode()).hexdigest())
-        if stored is None:
-            raise SignInFailed("unknown or expired state")
-        flow = json.loads(stored)
+    async def finish(self, code: str, state: str, sealed: str) -> Identity:
+        """The identity of the person the provider sent back with `code` and `state`, in the browser that
+        holds `sealed` (its cookie from start()); raises SignInFailed."""
+        flow = unseal(self.sealing_key, sealed, time.time())
+        if not secrets.compare_digest(state, str(flow.get("state", ""))):
+            raise SignInFailed("state does not match this browser's sign-in")
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
             metadata = await self._load(session)
             async with session.post(metadata["token_endpoint"], data={

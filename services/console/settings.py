@@ -45,7 +45,10 @@ class ConsoleSettings(CommonSettings):
     )
     console_session_seconds: int = Field(8 * 3600, ge=300, description="How long a sign-in lasts (a working day).")
     console_claim_seconds: int = Field(300, ge=30, le=3600, description="How long opening a conversation claims it.")
-    console_queue_limit: int = Field(5000, ge=10, description="Most triage rows held (the topic keeps the rest).")
+    console_queue_limit: int = Field(
+        20_000, ge=10,
+        description="Most triage rows held in memory (the topic keeps the rest); at start-up rows placed later in the replay count too, so keep it well above the queue's usual length.",
+    )
     console_max_viewers: int = Field(500, ge=1, description="Most browsers connected to one replica's live feed.")
     console_prometheus_url: str = Field(
         "http://127.0.0.1:9090", description="Prometheus that scrapes the metrics service: the overview's figures come from it."

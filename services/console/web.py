@@ -24,7 +24,7 @@ from prometheus_client import Counter
 from services.console.board import DepartmentBoard
 from services.console.claims import ClaimBook
 from services.console.live import LiveHub
-from services.console.oidc import OidcClient, SignInFailed, TooManySignIns
+from services.console.oidc import OidcClient, SignInFailed
 from services.console.queue import ConversationHistory, TriageQueue
 from services.console.sessions import Session, SessionStore
 from services.console.staff import DEV_USERS, Staff, roles_from_groups, staff_pseudonym
@@ -49,10 +49,12 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 LOGIN_NONCE_COOKIE = "console_login"
-OIDC_STATE_COOKIE = "console_oidc_state"
+OIDC_FLOW_COOKIE = "console_oidc_flow"
 DEV_ISSUER = "dev-login"
 MAX_JSON_BYTES = 4096
 MAX_ID_CHARS = 200
+SESSION_RECHECK_SECONDS = 15.0
+DISPLAY_ROWS = 500
 
 # Reroute(message id, department, category, staff id) → raises PlacementRefused or PlacementFailed
 Place = Callable[[str, str, str, str], Awaitable[None]]
@@ -67,7 +69,11 @@ class PlacementRefused(Exception):
 
 
 class PlacementFailed(Exception):
-    """The router could not be reached or did not answer in time."""
+    """The router could not be reached (it did nothing) or did not answer in time (it may have acted)."""
+
+    def __init__(self, reason: str, router_did_nothing: bool = True) -> None:
+        super().__init__(reason)
+        self.router_did_nothing = router_did_nothing
 
 
 @dataclass
@@ -100,9 +106,10 @@ class ConsoleState:
         return "__Host-console_session" if self.secure_cookies else "console_session"
 
     def rows(self) -> list[dict]:
-        now = time.time()
-        return [item.as_row(self.office_hours.seconds_between(item.received_at, _utc(now)))
-                for item in self.queue.ordered()]
+        """The first DISPLAY_ROWS of the queue (a screen shows no more; new rows still arrive live)."""
+        now = _utc(time.time())
+        return [item.as_row(self.office_hours.seconds_between(item.received_at, now))
+                for item in self.queue.ordered()[:DISPLAY_ROWS]]
 
 
 def _utc(epoch: float):  # noqa: ANN202
@@ -199,17 +206,14 @@ def create_web_app(state: ConsoleState) -> web.Application:
     async def login_page(request: web.Request) -> web.Response:
         if state.oidc is not None and "demo" not in request.query:
             try:
-                url, flow_state = await state.oidc.start()
-            except TooManySignIns:
-                return web.Response(status=429, content_type="text/plain", charset="utf-8", headers={"Retry-After": "60"},
-                                    text="Te veel aanmeldingen tegelijk. Probeer het over een minuut opnieuw.")
+                url, sealed_flow = await state.oidc.start()
             except (SignInFailed, aiohttp.ClientError, asyncio.TimeoutError, KeyError, ValueError):
                 log.warning("identity provider not reachable for sign-in", exc_info=False)
                 return web.Response(status=503, content_type="text/plain", charset="utf-8",
                                     text="De identiteitsprovider van de gemeente is niet bereikbaar. Probeer het zo opnieuw.")
             response = web.HTTPFound(url)
             # Lax: the cookie comes back on the provider's top-level redirect to /login/callback.
-            response.set_cookie(OIDC_STATE_COOKIE, flow_state, max_age=600, httponly=True, samesite="Lax",
+            response.set_cookie(OIDC_FLOW_COOKIE, sealed_flow, max_age=600, httponly=True, samesite="Lax",
                                 secure=state.secure_cookies, path="/login")
             raise response
         if not state.dev_login:
@@ -228,14 +232,13 @@ def create_web_app(state: ConsoleState) -> web.Application:
     async def oidc_callback(request: web.Request) -> web.Response:
         if state.oidc is None:
             raise web.HTTPNotFound()
-        flow_state = request.query.get("state", "")
-        cookie_state = request.cookies.get(OIDC_STATE_COOKIE, "")
-        if "error" in request.query or not flow_state or not secrets.compare_digest(flow_state, cookie_state):
+        if "error" in request.query:
             ACTIONS.labels("login", "refused").inc()
             return web.Response(status=403, content_type="text/plain", charset="utf-8",
                                 text="Inloggen is niet gelukt of verlopen. Begin opnieuw via /login.")
         try:
-            identity = await state.oidc.finish(request.query.get("code", ""), flow_state)
+            identity = await state.oidc.finish(request.query.get("code", ""), request.query.get("state", ""),
+                                               request.cookies.get(OIDC_FLOW_COOKIE, ""))
         except (SignInFailed, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             ACTIONS.labels("login", "failed").inc()
             log.warning("sign-in failed: %s", exc if isinstance(exc, SignInFailed) else type(exc).__name__)
@@ -258,7 +261,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
         response.set_cookie(state.cookie_name, session_id, max_age=state.session_seconds, httponly=True,
                             samesite="Lax", secure=state.secure_cookies, path="/")
         response.del_cookie(LOGIN_NONCE_COOKIE, path="/login")
-        response.del_cookie(OIDC_STATE_COOKIE, path="/login")
+        response.del_cookie(OIDC_FLOW_COOKIE, path="/login")
         raise response
 
     async def dev_login(request: web.Request) -> web.Response:
@@ -288,9 +291,12 @@ def create_web_app(state: ConsoleState) -> web.Application:
     async def triage_page(request: web.Request, session: Session) -> web.Response:
         return _staff_page("triage", session, "triage", "Triage", "/triage", state.departments)
 
-    async def live_stream(request: web.Request, topic: str, snapshot: object) -> web.StreamResponse:
+    async def live_stream(request: web.Request, topic: str, snapshot: object,
+                          allowed: Callable[[Staff], bool]) -> web.StreamResponse:
         """Server-sent events: the snapshot, then every change to `topic` as it happens. The viewer joins
-        before the snapshot is sent, so nothing between the two is lost (a change may come twice)."""
+        before the snapshot is sent, so nothing between the two is lost (a change may come twice). The
+        session is checked again every SESSION_RECHECK_SECONDS: a stream ends with its session (expiry,
+        sign-out elsewhere) or when the person's role no longer allows it; the browser then signs in again."""
         viewer = state.hub.join(topic)
         if viewer is None:
             return _json_error(503, "Te veel schermen verbonden; probeer het zo opnieuw.")
@@ -303,10 +309,19 @@ def create_web_app(state: ConsoleState) -> web.Application:
             if callable(snapshot):
                 snapshot = await snapshot()
             await _send(response, "snapshot", snapshot)
+            checked = time.monotonic()
             while True:
                 try:
                     item = await asyncio.wait_for(viewer.events.get(), timeout=15)
                 except asyncio.TimeoutError:
+                    item = ""
+                if time.monotonic() - checked > SESSION_RECHECK_SECONDS:
+                    session = await session_of(request)
+                    if session is None or not allowed(session.staff):
+                        await _send(response, "signed_out", {})
+                        break
+                    checked = time.monotonic()
+                if item == "":
                     await response.write(b": keep-alive\n\n")  # proxies close silent streams
                     continue
                 if item is None:
@@ -327,7 +342,12 @@ def create_web_app(state: ConsoleState) -> web.Application:
                     "departments": state.departments, "categories": state.category_names,
                     "me": session.staff.staff_id}
 
-        return await live_stream(request, "triage", snapshot)
+        return await live_stream(request, "triage", snapshot, webcare)
+
+    @requires(lambda staff: True)
+    async def whoami(request: web.Request, session: Session) -> web.Response:
+        """Whether the browser is still signed in (its live feed asks before it reconnects)."""
+        return web.json_response({"name": session.staff.name, "home": session.staff.home})
 
     @requires(webcare)
     async def conversation(request: web.Request, session: Session) -> web.Response:
@@ -349,7 +369,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
             ACTIONS.labels("claim", "refused").inc()
             return _json_error(409, f"In behandeling door {holder.name}.", claim=holder.as_event())
         ACTIONS.labels("claim", "ok").inc()
-        log.info("staff %s claimed conversation %s", session.staff.staff_id, conversation_id)
+        log.info("staff %s claimed conversation %r", session.staff.staff_id, conversation_id)
         return web.json_response({"claim": holder.as_event()})
 
     @requires(webcare)
@@ -361,7 +381,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
             ACTIONS.labels("release", "refused").inc()
             return _json_error(409, "Deze claim is van een collega.")
         ACTIONS.labels("release", "ok").inc()
-        log.info("staff %s released conversation %s", session.staff.staff_id, conversation_id)
+        log.info("staff %s released conversation %r", session.staff.staff_id, conversation_id)
         return web.json_response({"released": conversation_id})
 
     @requires(webcare)
@@ -384,16 +404,26 @@ def create_web_app(state: ConsoleState) -> web.Application:
         if not taken:
             ACTIONS.labels("place", "refused").inc()
             return _json_error(409, f"In behandeling door {holder.name}.", claim=holder.as_event())
+        # Once per message, across replicas and repeated clicks: the mark is set before the router is asked
+        # and taken away only when the router certainly did nothing.
+        if not await state.claims.start_placing(message_id, session.staff.staff_id):
+            ACTIONS.labels("place", "refused").inc()
+            return _json_error(409, "Dit bericht is al geplaatst.")
         try:
             await state.place(message_id, department, category, session.staff.staff_id)
         except PlacementRefused as exc:
+            await state.claims.placing_failed(message_id)
             ACTIONS.labels("place", "refused").inc()
             return _json_error(409, f"Plaatsen geweigerd: {exc}")
-        except PlacementFailed:
+        except PlacementFailed as exc:
+            if exc.router_did_nothing:
+                await state.claims.placing_failed(message_id)
             ACTIONS.labels("place", "failed").inc()
-            return _json_error(502, "De router is niet bereikbaar; het bericht blijft in de wachtrij. Probeer het opnieuw.")
+            return _json_error(502, "De router is niet bereikbaar; het bericht blijft in de wachtrij. Probeer het opnieuw."
+                               if exc.router_did_nothing else
+                               "De router antwoordde niet op tijd; het bericht is mogelijk al geplaatst. Ververs de pagina.")
         ACTIONS.labels("place", "ok").inc()
-        log.info("staff %s placed message %s with %s", session.staff.staff_id, message_id, department)
+        log.info("staff %s placed message %r with %s", session.staff.staff_id, message_id, department)
         if state.queue.place(message_id):
             state.hub.send("triage", "remove", [message_id])
         await state.claims.release(item.conversation_id, session.staff.staff_id)
@@ -417,7 +447,8 @@ def create_web_app(state: ConsoleState) -> web.Application:
             return {"rows": state.board.rows(department, time.time()), "departments": state.departments,
                     "department": department}
 
-        return await live_stream(request, f"afdeling:{department}", snapshot)
+        return await live_stream(request, f"afdeling:{department}", snapshot,
+                                 lambda staff: staff.may_see_department(department))
 
     @requires_request(department_member)
     async def report(request: web.Request, session: Session) -> web.Response:
@@ -447,7 +478,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
             ACTIONS.labels("report", "failed").inc()
             return _json_error(502, "De router is niet bereikbaar; probeer het opnieuw.")
         ACTIONS.labels("report", "ok").inc()
-        log.info("staff %s reported %s for conversation %s in %s", session.staff.staff_id, action_name,
+        log.info("staff %s reported %s for conversation %r in %s", session.staff.staff_id, action_name,
                  conversation_id, department)
         return web.json_response({"reported": action_name, "conversation_id": conversation_id,
                                   "text": REPORT_ACTIONS[action_name]})
@@ -475,6 +506,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
     app.router.add_post("/logout", logout)
     app.router.add_get("/triage", triage_page)
     app.router.add_get("/api/triage/live", triage_live)
+    app.router.add_get("/api/sessie", whoami)
     app.router.add_get("/api/conversations/{conversation_id}", conversation)
     app.router.add_post("/api/conversations/{conversation_id}/claim", claim)
     app.router.add_post("/api/conversations/{conversation_id}/release", release)

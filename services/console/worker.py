@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 import time
@@ -116,7 +118,10 @@ class ConsoleWorker:
             raise SystemExit("CONSOLE_OIDC_ISSUER is set: CONSOLE_OIDC_CLIENT_ID and CONSOLE_OIDC_CLIENT_SECRET are needed too")
         return OidcClient(settings.console_oidc_issuer, settings.console_oidc_client_id,
                           settings.console_oidc_client_secret.get_secret_value(),
-                          settings.console_public_url.rstrip("/") + "/login/callback", self.redis,
+                          settings.console_public_url.rstrip("/") + "/login/callback",
+                          # The flow cookie's seal: a key of its own, derived from the pseudonym key.
+                          hmac.new(settings.console_staff_pseudonym_key.get_secret_value().encode(),
+                                   b"console sign-in flow", hashlib.sha256).digest(),
                           settings.console_oidc_groups_claim, settings.console_oidc_scopes)
 
     def _router_channel(self) -> grpc.aio.Channel:
@@ -146,7 +151,8 @@ class ConsoleWorker:
             if exc.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND):
                 raise PlacementRefused(exc.details()) from exc
             log.warning("Reroute failed: %s", exc.code().name)
-            raise PlacementFailed(exc.code().name) from exc
+            # UNAVAILABLE: no connection, nothing happened; a deadline may pass after the router acted.
+            raise PlacementFailed(exc.code().name, exc.code() == grpc.StatusCode.UNAVAILABLE) from exc
 
     async def overview(self) -> dict:
         """The wall screen's figures, read from Prometheus at most every OVERVIEW_SECONDS for all viewers."""
@@ -171,19 +177,25 @@ class ConsoleWorker:
             raise PlacementFailed(exc.code().name) from exc
 
     async def publish_departments(self) -> None:
-        """Each changed department's list to its viewers, and every list now and then for the clocks."""
+        """Each changed department's list to its viewers, and now and then every list and the triage rows'
+        waiting times (the clocks move while nothing happens)."""
         since_clock = 0.0
         while True:
             await asyncio.sleep(PUBLISH_SECONDS)
             since_clock += PUBLISH_SECONDS
-            if since_clock >= CLOCK_SECONDS:
-                self._changed_departments |= set(self.board.departments)
-                self.board.forget_old_answers(time.time())
-                since_clock = 0.0
-            changed, self._changed_departments = self._changed_departments, set()
-            now = time.time()
-            for department in changed & self.board.departments:
-                self.hub.send(f"afdeling:{department}", "rows", self.board.rows(department, now))
+            try:
+                now = time.time()
+                if since_clock >= CLOCK_SECONDS:
+                    since_clock = 0.0
+                    self._changed_departments |= set(self.board.departments)
+                    self.board.forget_old_answers(now)
+                    self.hub.send("triage", "waits", {row["message_id"]: row["waiting_office_seconds"]
+                                                      for row in self.state.rows()})
+                changed, self._changed_departments = self._changed_departments, set()
+                for department in changed & self.board.departments:
+                    self.hub.send(f"afdeling:{department}", "rows", self.board.rows(department, now))
+            except Exception:  # noqa: BLE001 - a list not sent now is sent at the next change or tick
+                log.exception("department lists not sent")
 
     async def relay_claims(self) -> None:
         """Claim changes from every replica (Redis pub/sub) to this replica's browsers."""
@@ -228,6 +240,8 @@ class ConsoleWorker:
         await self.consumer.start()
         tasks = [asyncio.create_task(self.feed.run()), asyncio.create_task(self.relay_claims()),
                  asyncio.create_task(self.publish_departments())]
+        for task in tasks:
+            task.add_done_callback(self._stop_if_failed)
         log.info("console on %s (browsers), probes and metrics on :%d", settings.console_public_url,
                  settings.console_port)
         try:
@@ -246,6 +260,12 @@ class ConsoleWorker:
 
     def stop(self) -> None:
         self._stopped.set()
+
+    def _stop_if_failed(self, task: asyncio.Task) -> None:
+        """A view that stopped following the topics must not stay ready: stop, so the pod restarts."""
+        if not task.cancelled() and task.exception() is not None and not self._stopped.is_set():
+            log.error("console task failed (%s): stopping", type(task.exception()).__name__)
+            self.stop()
 
 
 def _now():  # noqa: ANN202

@@ -340,3 +340,23 @@ def test_the_wall_screen_shows_today_per_channel_and_department_from_prometheus(
     assert page.locator('#afdelingen tr[data-department="afval"]').is_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "console-overzicht.png"))
+
+
+def test_a_live_feed_ends_with_its_session(stack, browser, console):
+    """A triage tab left open must not keep receiving citizens' messages after its person signed out."""
+    import http.client
+
+    cookie, csrf = session_cookie(browser, console, "Wim (webcare)")
+    host, port = console.removeprefix("http://").split(":")
+    stream = http.client.HTTPConnection(host, int(port), timeout=60)
+    stream.request("GET", "/api/triage/live", headers={"Cookie": cookie})
+    response = stream.getresponse()
+    assert response.status == 200 and response.readline().startswith(b"event: snapshot")
+    assert request(console + "/logout", "POST", {"Cookie": cookie, "X-CSRF-Token": csrf,
+                                                  "Content-Type": "application/json"}, b"{}")[0] == 200
+    started = time.monotonic()
+    lines = []
+    while not any(line.startswith(b"event: signed_out") for line in lines) and time.monotonic() - started < 40:
+        lines.append(response.readline())
+    assert any(line.startswith(b"event: signed_out") for line in lines)
+    stream.close()

@@ -4,7 +4,13 @@
 "use strict";
 
 const csrf = document.querySelector('meta[name="csrf-token"]').content;
-const state = { rows: [], claims: new Map(), departments: {}, categories: {}, me: "", selected: 0, open: null };
+// The selection is a message id, not a position: rows come and go above it while a person reads.
+const state = { rows: [], claims: new Map(), departments: {}, categories: {}, me: "", selectedId: null, open: null };
+
+function selectedIndex() {
+  const index = state.rows.findIndex((r) => r.message_id === state.selectedId);
+  return index >= 0 ? index : 0;
+}
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -46,10 +52,18 @@ function claimOf(row) {
 
 function render() {
   const list = document.getElementById("wachtrij");
-  const focused = document.activeElement && document.activeElement.closest(".row");
+  // Redrawn on every change: put the keyboard focus back on the same row and the same button.
+  const active = document.activeElement;
+  const focusedRow = active && active.closest("#wachtrij .row") ? active.closest(".row").dataset.message : null;
+  const focusedKey = active && active.dataset ? active.dataset.key : null;
   list.replaceChildren();
   document.getElementById("aantal").textContent = `(${state.rows.length})`;
-  if (state.selected >= state.rows.length) state.selected = Math.max(0, state.rows.length - 1);
+  if (!state.rows.some((r) => r.message_id === state.selectedId)) {
+    // The selected message left: select the one now in its place.
+    state.selectedId = state.rows.length ? state.rows[Math.min(state.lastIndex || 0, state.rows.length - 1)].message_id : null;
+  }
+  const selected = selectedIndex();
+  state.lastIndex = selected;
   state.rows.forEach((row, index) => {
     const claim = claimOf(row);
     const byOther = claim && claim.staff !== state.me;
@@ -66,9 +80,9 @@ function render() {
     const status = claim ? el("p", { class: byOther ? "claim other" : "claim mine" },
       byOther ? `In behandeling door ${claim.name}` : "U behandelt dit gesprek") : "";
     const item = el("li", {
-      class: `row${index === state.selected ? " selected" : ""}${row.urgent ? " urgent" : ""}${byOther ? " claimed" : ""}`,
-      tabIndex: index === state.selected ? 0 : -1, "data-message": row.message_id,
-      ariaCurrent: index === state.selected ? "true" : "false",
+      class: `row${index === selected ? " selected" : ""}${row.urgent ? " urgent" : ""}${byOther ? " claimed" : ""}`,
+      tabIndex: index === selected ? 0 : -1, "data-message": row.message_id,
+      ariaCurrent: index === selected ? "true" : "false",
     },
       el("p", { class: "meta" },
         el("span", { class: `priority ${row.priority}` }, row.priority), ` · ${row.channel} · ${row.language || "?"} · wacht ${waiting(row.waiting_office_seconds)} (kantooruren)`),
@@ -78,11 +92,15 @@ function render() {
       suggestions);
     item.addEventListener("click", (event) => {
       if (event.target.closest("button")) return;
-      state.selected = index; render();
+      state.selectedId = row.message_id; render();
     });
     list.append(item);
   });
-  if (focused) focusSelected();
+  if (focusedRow) {
+    const rowNode = [...list.children].find((n) => n.dataset.message === focusedRow);
+    const target = rowNode && focusedKey ? rowNode.querySelector(`[data-key="${focusedKey}"]:not(:disabled)`) : rowNode;
+    if (target) target.focus(); else focusSelected();
+  }
 }
 
 function focusSelected() {
@@ -148,22 +166,50 @@ function connect() {
   });
   source.addEventListener("add", (event) => {
     const row = JSON.parse(event.data);
-    if (!state.rows.some((r) => r.message_id === row.message_id)) { state.rows.push(row); state.rows.sort(order); }
+    if (!state.rows.some((r) => r.message_id === row.message_id)) {
+      state.rows.push(row); state.rows.sort(order);
+      if (row.urgent) say(`Nieuw spoedbericht (${row.channel}) bovenaan de wachtrij.`);
+    }
     render();
   });
+  source.addEventListener("waits", (event) => {
+    const waits = JSON.parse(event.data);
+    for (const row of state.rows) if (row.message_id in waits) row.waiting_office_seconds = waits[row.message_id];
+    render();
+  });
+  source.addEventListener("signed_out", () => { source.close(); window.location.assign("/login"); });
   source.addEventListener("remove", (event) => removeRows(JSON.parse(event.data)));
   source.addEventListener("claim", (event) => { const c = JSON.parse(event.data); state.claims.set(c.conversation_id, c); render(); });
   source.addEventListener("release", (event) => { state.claims.delete(JSON.parse(event.data)); render(); });
-  source.onerror = () => { document.body.dataset.live = "false"; say("Verbinding verbroken; opnieuw verbinden…"); };
+  keepConnected(source, connect);
+}
+
+// EventSource retries by itself after a dropped connection, but gives up for good after an answer that is
+// not a stream (503 at the viewer limit, a gateway's 502 during an update, 401 after expiry): start again.
+function keepConnected(source, again) {
+  source.onerror = () => {
+    document.body.dataset.live = "false";
+    say("Verbinding verbroken; opnieuw verbinden…");
+    if (source.readyState === EventSource.CLOSED) {
+      source.close();
+      setTimeout(async () => {
+        const probe = await fetch("/api/sessie", { credentials: "same-origin" });
+        if (probe.status === 401) window.location.assign("/login"); else again();
+      }, 3000 + Math.random() * 2000);
+    }
+  };
   source.onopen = () => say("");
 }
 
 function initTriage() {
 document.addEventListener("keydown", (event) => {
-  if (event.ctrlKey || event.metaKey || event.altKey || event.target.matches("input, textarea")) return;
-  const row = state.rows[state.selected];
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  // Single-key shortcuts act only in the queue (WCAG 2.1.4): elsewhere keys do what they always do.
+  if (!(event.target === document.body || event.target.closest("#wachtrij"))) return;
+  const row = state.rows[selectedIndex()];
   if (event.key === "j" || event.key === "k") {
-    state.selected = Math.max(0, Math.min(state.rows.length - 1, state.selected + (event.key === "j" ? 1 : -1)));
+    const next = Math.max(0, Math.min(state.rows.length - 1, selectedIndex() + (event.key === "j" ? 1 : -1)));
+    state.selectedId = state.rows.length ? state.rows[next].message_id : null;
     render(); focusSelected(); event.preventDefault();
   } else if (row && ["1", "2", "3"].includes(event.key)) {
     const suggestion = row.suggestions[Number(event.key) - 1];
@@ -233,8 +279,12 @@ async function report(row, action, toDepartment) {
   const result = await post(`/api/afdeling/${encodeURIComponent(department)}/gesprekken/${encodeURIComponent(row.conversation_id)}`,
     { action, to_department: toDepartment || "" });
   if (result.ok) {
+    const index = state.rows.findIndex((r) => r.conversation_id === row.conversation_id);
     state.rows = state.rows.filter((r) => r.conversation_id !== row.conversation_id);
     renderDepartment();
+    // The row is gone: the keyboard goes on with the conversation now in its place.
+    const next = document.querySelectorAll("#gesprekken tbody tr")[Math.min(index, state.rows.length - 1)];
+    if (next) next.querySelector("button").focus(); else document.querySelector("h1").focus();
     say(`Gemeld: ${result.data.text}.`);
   } else say(result.data.error || `Melden mislukt (${result.status}).`);
 }
@@ -249,8 +299,8 @@ function initDepartment() {
     renderDepartment();
   });
   source.addEventListener("rows", (event) => { state.rows = JSON.parse(event.data); renderDepartment(); });
-  source.onerror = () => { document.body.dataset.live = "false"; say("Verbinding verbroken; opnieuw verbinden…"); };
-  source.onopen = () => say("");
+  source.addEventListener("signed_out", () => { source.close(); window.location.assign("/login"); });
+  keepConnected(source, initDepartment);
 }
 
 // --- the wall screen -------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import promql_parser
 
-from services.console.oidc import identity_from_claims, pkce_challenge
 from services.console.overview import (
     MIN_WINDOW_SECONDS,
     assemble,
@@ -50,15 +49,3 @@ def test_rows_for_every_channel_and_department_with_shares_and_gaps():
     assert (afval["today"], afval["oldest_office_seconds"], afval["name"]) == (5, 4000, "Afval")
     assert verkeer["today"] == 0 and verkeer["sla_met_share"] is None
 
-
-def test_pkce_challenge_is_rfc7636s_example():
-    # RFC 7636, appendix B.
-    assert pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-
-
-def test_identity_from_claims_keeps_groups_and_a_short_name():
-    claims = {"iss": "https://idp", "sub": "abc", "preferred_username": "f.devries", "groups": "contact-webcare"}
-    identity = identity_from_claims(claims, "groups")
-    assert (identity.subject, identity.name, identity.groups) == ("abc", "f.devries", ("contact-webcare",))
-    assert identity_from_claims({**claims, "groups": {"x": 1}, "name": "N" * 200}, "groups").groups == ()
-    assert len(identity_from_claims({**claims, "name": "N" * 200}, "groups").name) == 80
