@@ -190,6 +190,10 @@ def system() -> Dashboard:
         series("Geheugen per dienst", [('process_resident_memory_bytes{job=~"gemeente-.*"}', "{{job}}")], "bytes"),
         series("CPU per dienst", [('rate(process_cpu_seconds_total{job=~"gemeente-.*"}[5m])', "{{job}}")],
                "percentunit"),
+        series("Console: verbonden schermen en triagewachtrij", [
+            ("sum(console_live_viewers)", "schermen"), ("max(console_triage_rows)", "rijen in triage")]),
+        series("Console: acties per uitkomst (per uur)",
+               [("sum by (console_action, outcome) (increase(console_actions_total[1h]))", "{{console_action}} {{outcome}}")]),
     ])
 
 
