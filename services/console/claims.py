@@ -45,6 +45,12 @@ class Claim:
     name: str  # the holder's display name, shown to colleagues ("in behandeling door ...")
     until: float  # epoch seconds
 
+    @classmethod
+    def stored(cls, conversation_id: str, value: bytes | str) -> "Claim":
+        """The claim as its Redis value holds it."""
+        holder = json.loads(value)
+        return cls(conversation_id, holder["staff"], holder["name"], holder["until"])
+
     def as_event(self) -> dict:
         return {"conversation_id": self.conversation_id, "staff": self.staff, "name": self.name,
                 "until": self.until}
@@ -62,8 +68,7 @@ class ClaimBook:
         until = time.time() + self.seconds
         value = json.dumps({"staff": staff, "name": name, "until": until})
         answer = await self._take(keys=[CLAIM_PREFIX + conversation_id], args=[staff, value, self.seconds])
-        holder = json.loads(answer)
-        claim = Claim(conversation_id, holder["staff"], holder["name"], holder["until"])
+        claim = Claim.stored(conversation_id, answer)
         if claim.staff == staff:
             await self.redis.publish(CHANGES_CHANNEL, json.dumps({"claim": claim.as_event()}))
         return claim.staff == staff, claim
@@ -80,13 +85,8 @@ class ClaimBook:
             return {}
         values = await self.redis.mget([CLAIM_PREFIX + c for c in conversation_ids])
         now = time.time()
-        claims = {}
-        for conversation_id, value in zip(conversation_ids, values):
-            if value:
-                holder = json.loads(value)
-                if holder["until"] > now:
-                    claims[conversation_id] = Claim(conversation_id, holder["staff"], holder["name"], holder["until"])
-        return claims
+        claims = (Claim.stored(c, value) for c, value in zip(conversation_ids, values) if value)
+        return {claim.conversation_id: claim for claim in claims if claim.until > now}
 
     async def start_placing(self, message_id: str, staff: str) -> bool:
         """True for the one caller that may ask the router to place `message_id` (the mark outlives the

@@ -38,11 +38,13 @@ class LiveHub:
         self._viewers.discard(viewer)
         VIEWERS.set(len(self._viewers))
 
+    def watched(self, topic: str) -> bool:
+        return any(viewer.topic == topic for viewer in self._viewers)
+
     def send(self, topic: str, event: str, data: object) -> None:
-        encoded = json.dumps(data, ensure_ascii=False)
-        for viewer in list(self._viewers):
-            if viewer.topic != topic:
-                continue
+        viewers = [viewer for viewer in self._viewers if viewer.topic == topic]
+        encoded = json.dumps(data, ensure_ascii=False) if viewers else ""
+        for viewer in viewers:
             try:
                 viewer.events.put_nowait((event, encoded))
             except asyncio.QueueFull:
@@ -53,6 +55,11 @@ class LiveHub:
         for viewer in list(self._viewers):
             self.leave(viewer)
             _end(viewer)
+
+
+def sse_frame(event: str, encoded: str) -> bytes:
+    """One server-sent event: its name and its JSON data."""
+    return f"event: {event}\ndata: {encoded}\n\n".encode("utf-8")
 
 
 def _end(viewer: Viewer) -> None:

@@ -8,12 +8,15 @@ CSRF token in a header and, where the browser sends one, an Origin equal to the 
 from __future__ import annotations
 
 import asyncio
+import functools
 import html
+import json
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,14 +26,14 @@ from prometheus_client import Counter
 
 from services.console.board import DepartmentBoard
 from services.console.claims import ClaimBook
-from services.console.live import LiveHub
+from services.console.live import LiveHub, sse_frame
 from services.console.oidc import OidcClient, SignInFailed
-from services.console.queue import ConversationHistory, TriageQueue
+from services.console.queue import ConversationHistory, TriageItem, TriageQueue
 from services.console.sessions import Session, SessionStore
 from services.console.staff import DEV_USERS, Staff, roles_from_groups, staff_pseudonym
 from services.contract import codec
 from services.contract.handling import parse_action
-from services.metrics.office_hours import OfficeHours
+from services.metrics.office_hours import OfficeHours, epoch_to_datetime
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +98,6 @@ class ConsoleState:
     secure_cookies: bool
     public_url: str
     session_seconds: int
-    is_ready: Callable[[], bool]
     overview: Callable[[], Awaitable[dict]] | None = None
     oidc: OidcClient | None = None
     group_roles: dict[str, str] | None = None
@@ -105,20 +107,29 @@ class ConsoleState:
         # __Host-: the browser keeps it to this origin and path, and only over a secure connection.
         return "__Host-console_session" if self.secure_cookies else "console_session"
 
+    def row(self, item: TriageItem, now: datetime) -> dict:
+        """A triage row as the browser gets it, with its waiting time in office hours until `now`."""
+        return item.as_row(self.office_hours.seconds_between(item.received_at, now))
+
     def rows(self) -> list[dict]:
         """The first DISPLAY_ROWS of the queue (a screen shows no more; new rows still arrive live)."""
-        now = _utc(time.time())
-        return [item.as_row(self.office_hours.seconds_between(item.received_at, now))
-                for item in self.queue.ordered()[:DISPLAY_ROWS]]
-
-
-def _utc(epoch: float):  # noqa: ANN202
-    from datetime import datetime, timezone
-    return datetime.fromtimestamp(epoch, timezone.utc)
+        now = epoch_to_datetime(time.time())
+        return [self.row(item, now) for item in self.queue.ordered()[:DISPLAY_ROWS]]
 
 
 def _json_error(status: int, message: str, **extra: object) -> web.Response:
     return web.json_response({"error": message, **extra}, status=status)
+
+
+def _text(status: int, message: str) -> web.Response:
+    """A plain Dutch answer for a page the browser opened (not for the JSON API)."""
+    return web.Response(status=status, text=message, content_type="text/plain", charset="utf-8")
+
+
+@functools.cache
+def _template(name: str) -> str:
+    """templates/<name>.html, read once (a handful of small files)."""
+    return (HERE / "templates" / f"{name}.html").read_text(encoding="utf-8")
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
@@ -129,7 +140,7 @@ def _fill(text: str, values: dict[str, str]) -> str:
 
 def _page(template: str, **values: str) -> web.Response:
     """A page from templates/, with values escaped for HTML."""
-    text = _fill((HERE / "templates" / f"{template}.html").read_text(encoding="utf-8"), values)
+    text = _fill(_template(template), values)
     return web.Response(text=text, content_type="text/html", charset="utf-8")
 
 
@@ -144,8 +155,8 @@ def _staff_page(template: str, session: Session, page: str, title: str, current:
     nav = " ".join(f'<a href="{html.escape(href)}"{current_mark if href == current else ""}>{html.escape(label)}</a>'
                    for href, label in links)
     common = {"csrf": session.csrf_token, "name": staff.name, "title": title, "page": page, **values}
-    content = _fill((HERE / "templates" / f"{template}.html").read_text(encoding="utf-8"), common)
-    layout = _fill((HERE / "templates" / "layout.html").read_text(encoding="utf-8"), {"department": "", **common})
+    content = _fill(_template(template), common)
+    layout = _fill(_template("layout"), {"department": "", **common})
     text = layout.replace("<!--nav-->", nav).replace("<!--content-->", content)
     return web.Response(text=text, content_type="text/html", charset="utf-8")
 
@@ -183,8 +194,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
                         return _json_error(401, "Niet ingelogd of sessie verlopen: log opnieuw in.")
                     raise web.HTTPFound("/login")
                 if not check(request, session.staff):
-                    return _json_error(403, "Dit mag uw rol niet.") if api else web.Response(
-                        status=403, text="Geen toegang met uw rol.", content_type="text/plain")
+                    return _json_error(403, "Dit mag uw rol niet.") if api else _text(403, "Geen toegang met uw rol.")
                 if request.method == "POST":
                     origin = request.headers.get("Origin")
                     # The configured address, or the one this request came to (a proxy keeps Host).
@@ -209,16 +219,14 @@ def create_web_app(state: ConsoleState) -> web.Application:
                 url, sealed_flow = await state.oidc.start()
             except (SignInFailed, aiohttp.ClientError, asyncio.TimeoutError, KeyError, ValueError):
                 log.warning("identity provider not reachable for sign-in", exc_info=False)
-                return web.Response(status=503, content_type="text/plain", charset="utf-8",
-                                    text="De identiteitsprovider van de gemeente is niet bereikbaar. Probeer het zo opnieuw.")
+                return _text(503, "De identiteitsprovider van de gemeente is niet bereikbaar. Probeer het zo opnieuw.")
             response = web.HTTPFound(url)
             # Lax: the cookie comes back on the provider's top-level redirect to /login/callback.
             response.set_cookie(OIDC_FLOW_COOKIE, sealed_flow, max_age=600, httponly=True, samesite="Lax",
                                 secure=state.secure_cookies, path="/login")
             raise response
         if not state.dev_login:
-            return web.Response(status=503, content_type="text/plain", charset="utf-8",
-                                text="Inloggen via de identiteitsprovider van de gemeente is nog niet ingesteld.")
+            return _text(503, "Inloggen via de identiteitsprovider van de gemeente is nog niet ingesteld.")
         nonce = secrets.token_urlsafe(24)
         buttons = "".join(
             f'<li><button type="submit" name="user" value="{html.escape(user)}">{html.escape(name)}</button></li>'
@@ -234,23 +242,20 @@ def create_web_app(state: ConsoleState) -> web.Application:
             raise web.HTTPNotFound()
         if "error" in request.query:
             ACTIONS.labels("login", "refused").inc()
-            return web.Response(status=403, content_type="text/plain", charset="utf-8",
-                                text="Inloggen is niet gelukt of verlopen. Begin opnieuw via /login.")
+            return _text(403, "Inloggen is niet gelukt of verlopen. Begin opnieuw via /login.")
         try:
             identity = await state.oidc.finish(request.query.get("code", ""), request.query.get("state", ""),
                                                request.cookies.get(OIDC_FLOW_COOKIE, ""))
         except (SignInFailed, aiohttp.ClientError, asyncio.TimeoutError) as exc:
             ACTIONS.labels("login", "failed").inc()
             log.warning("sign-in failed: %s", exc if isinstance(exc, SignInFailed) else type(exc).__name__)
-            return web.Response(status=403, content_type="text/plain", charset="utf-8",
-                                text="Inloggen is niet gelukt. Begin opnieuw via /login.")
+            return _text(403, "Inloggen is niet gelukt. Begin opnieuw via /login.")
         roles = roles_from_groups(identity.groups, state.group_roles or {}, state.departments)
         staff = Staff(staff_pseudonym(state.pseudonym_key, identity.issuer, identity.subject), identity.name, roles)
         if not roles:
             ACTIONS.labels("login", "refused").inc()
             log.info("staff %s signed in without a console role", staff.staff_id)
-            return web.Response(status=403, content_type="text/plain", charset="utf-8",
-                                text="Uw account heeft geen rol in de contactconsole. Vraag uw beheerder om een groep.")
+            return _text(403, "Uw account heeft geen rol in de contactconsole. Vraag uw beheerder om een groep.")
         return await signed_in(staff, "oidc")
 
     async def signed_in(staff: Staff, how: str) -> web.Response:
@@ -271,11 +276,11 @@ def create_web_app(state: ConsoleState) -> web.Application:
         nonce = request.cookies.get(LOGIN_NONCE_COOKIE, "")
         if not nonce or not secrets.compare_digest(str(form.get("nonce", "")), nonce):
             ACTIONS.labels("login", "refused").inc()
-            return web.Response(status=403, text="Inlogformulier verlopen: probeer opnieuw.", content_type="text/plain")
+            return _text(403, "Inlogformulier verlopen: probeer opnieuw.")
         user = str(form.get("user", ""))
         if user not in DEV_USERS:
             ACTIONS.labels("login", "refused").inc()
-            return web.Response(status=400, text="Onbekende demogebruiker.", content_type="text/plain")
+            return _text(400, "Onbekende demogebruiker.")
         name, roles = DEV_USERS[user]
         return await signed_in(Staff(staff_pseudonym(state.pseudonym_key, DEV_ISSUER, user), name, roles), "dev login")
 
@@ -291,7 +296,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
     async def triage_page(request: web.Request, session: Session) -> web.Response:
         return _staff_page("triage", session, "triage", "Triage", "/triage", state.departments)
 
-    async def live_stream(request: web.Request, topic: str, snapshot: object,
+    async def live_stream(request: web.Request, topic: str, snapshot: Callable[[], Awaitable[dict]],
                           allowed: Callable[[Staff], bool]) -> web.StreamResponse:
         """Server-sent events: the snapshot, then every change to `topic` as it happens. The viewer joins
         before the snapshot is sent, so nothing between the two is lost (a change may come twice). The
@@ -306,9 +311,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
             for header, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(header, value)
             await response.prepare(request)
-            if callable(snapshot):
-                snapshot = await snapshot()
-            await _send(response, "snapshot", snapshot)
+            await response.write(sse_frame("snapshot", json.dumps(await snapshot(), ensure_ascii=False)))
             checked = time.monotonic()
             while True:
                 try:
@@ -318,7 +321,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
                 if time.monotonic() - checked > SESSION_RECHECK_SECONDS:
                     session = await session_of(request)
                     if session is None or not allowed(session.staff):
-                        await _send(response, "signed_out", {})
+                        await response.write(sse_frame("signed_out", "{}"))
                         break
                     checked = time.monotonic()
                 if item == "":
@@ -326,8 +329,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
                     continue
                 if item is None:
                     break
-                event, data = item
-                await response.write(f"event: {event}\ndata: {data}\n\n".encode("utf-8"))
+                await response.write(sse_frame(*item))
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
@@ -337,8 +339,9 @@ def create_web_app(state: ConsoleState) -> web.Application:
     @requires(webcare)
     async def triage_live(request: web.Request, session: Session) -> web.StreamResponse:
         async def snapshot() -> dict:
-            claims = await state.claims.holders(sorted({i.conversation_id for i in state.queue.ordered()}))
-            return {"rows": state.rows(), "claims": [c.as_event() for c in claims.values()],
+            rows = state.rows()
+            claims = await state.claims.holders(sorted({row["conversation_id"] for row in rows}))
+            return {"rows": rows, "claims": [c.as_event() for c in claims.values()],
                     "departments": state.departments, "categories": state.category_names,
                     "me": session.staff.staff_id}
 
@@ -448,7 +451,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
                     "department": department}
 
         return await live_stream(request, f"afdeling:{department}", snapshot,
-                                 lambda staff: staff.may_see_department(department))
+                                 lambda staff: department_member(request, staff))
 
     @requires_request(department_member)
     async def report(request: web.Request, session: Session) -> web.Response:
@@ -464,11 +467,10 @@ def create_web_app(state: ConsoleState) -> web.Application:
         waiting = state.board.ledger.waiting.get(conversation_id)
         if waiting is None or waiting.department != department:
             return _json_error(409, "Dit gesprek wacht niet (meer) op uw afdeling.")
-        now = _utc(time.time())
         event = codec.HandledEvent(
             conversation_id=conversation_id, message_id=waiting.message_id, department=department,
             action=parse_action(action_name), to_department=to_department if action_name == "handed_over" else "",
-            occurred_at=codec.timestamp(now), handler_id=session.staff.staff_id)
+            occurred_at=codec.timestamp_from_epoch(time.time()), handler_id=session.staff.staff_id)
         try:
             await state.report(event)
         except PlacementRefused as exc:
@@ -530,8 +532,3 @@ async def read_fields(request: web.Request, required: str, optional: str) -> tup
         return str(body[required]), str(body.get(optional, ""))
     except (ValueError, KeyError, TypeError, AttributeError):
         return _json_error(400, f"Verwacht een JSON-object met '{required}' (en eventueel '{optional}').")
-
-
-async def _send(response: web.StreamResponse, event: str, data: object) -> None:
-    import json
-    await response.write(f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode("utf-8"))

@@ -47,6 +47,8 @@ from services.contract import codec
 from services.contract.access import MIN_TOKEN_CHARS, bearer
 from services.contract.departments import load_routing_config
 from services.metrics.config import load_kpi_config
+from services.metrics.office_hours import epoch_to_datetime
+from services.runtime.grpc_client import channel_to
 from services.runtime.kafka import aiokafka_security
 from services.runtime.probes import probe_app
 
@@ -90,7 +92,7 @@ class ConsoleWorker:
             fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms, **aiokafka_security(settings))
         self.feed = ConsoleFeed(self.consumer, [d.id for d in departments], self.queue, self.history, self.board,
                                 self.on_change)
-        self.channel = self._router_channel()
+        self.channel = channel_to(settings.router_grpc_address, settings.router_grpc_ca_file, grpc_module=grpc.aio)
         self.stub = routing_pb2_grpc.RoutingServiceStub(self.channel)
         self.handling_stub = handling_pb2_grpc.HandlingServiceStub(self.channel)
         self.state = ConsoleState(
@@ -104,8 +106,7 @@ class ConsoleWorker:
             category_names={c.id: c.name for c in config.taxonomy.categories},
             place=self.place, pseudonym_key=key.encode("utf-8"), dev_login=settings.console_dev_login,
             secure_cookies=settings.console_secure_cookies, public_url=settings.console_public_url,
-            session_seconds=settings.console_session_seconds, is_ready=lambda: self.feed.caught_up,
-            overview=self.overview, oidc=self._oidc_client(), group_roles=(parse_group_roles(settings.console_oidc_group_roles)
+            session_seconds=settings.console_session_seconds, overview=self.overview, oidc=self._oidc_client(), group_roles=(parse_group_roles(settings.console_oidc_group_roles)
                                                    or default_group_roles(d.id for d in departments)),
         )
         self._stopped = asyncio.Event()
@@ -124,17 +125,9 @@ class ConsoleWorker:
                                    b"console sign-in flow", hashlib.sha256).digest(),
                           settings.console_oidc_groups_claim, settings.console_oidc_scopes)
 
-    def _router_channel(self) -> grpc.aio.Channel:
-        settings = self.settings
-        if settings.router_grpc_ca_file:
-            with open(settings.router_grpc_ca_file, "rb") as handle:
-                return grpc.aio.secure_channel(settings.router_grpc_address, grpc.ssl_channel_credentials(handle.read()))
-        return grpc.aio.insecure_channel(settings.router_grpc_address)
-
     def on_change(self, kind: str, payload: object) -> None:
         if kind == "add" and isinstance(payload, TriageItem):
-            now = _now()
-            self.hub.send("triage", "add", payload.as_row(self.state.office_hours.seconds_between(payload.received_at, now)))
+            self.hub.send("triage", "add", self.state.row(payload, epoch_to_datetime(time.time())))
         elif kind == "remove":
             self.hub.send("triage", "remove", payload)
         elif kind == "departments" and isinstance(payload, set):
@@ -158,10 +151,10 @@ class ConsoleWorker:
         """The wall screen's figures, read from Prometheus at most every OVERVIEW_SECONDS for all viewers."""
         now = time.monotonic()
         if self._overview is None or now - self._overview[0] > OVERVIEW_SECONDS:
-            zone = self.state.office_hours.zone
-            results = await self.prometheus.query_all(overview_queries(seconds_today(_now(), zone)))
+            moment = epoch_to_datetime(time.time())
+            results = await self.prometheus.query_all(overview_queries(seconds_today(moment, self.state.office_hours.zone)))
             figures = assemble(results, codec.channel_labels(), self.state.departments)
-            figures["office_open"] = self.state.office_hours.is_open(_now())
+            figures["office_open"] = self.state.office_hours.is_open(moment)
             self._overview = (now, figures)
         return self._overview[1]
 
@@ -189,11 +182,14 @@ class ConsoleWorker:
                     since_clock = 0.0
                     self._changed_departments |= set(self.board.departments)
                     self.board.forget_old_answers(now)
-                    self.hub.send("triage", "waits", {row["message_id"]: row["waiting_office_seconds"]
-                                                      for row in self.state.rows()})
+                    if self.hub.watched("triage"):
+                        self.hub.send("triage", "waits", {row["message_id"]: row["waiting_office_seconds"]
+                                                          for row in self.state.rows()})
                 changed, self._changed_departments = self._changed_departments, set()
+                # A list nobody watches is not computed (each row's SLA clock walks the office hours).
                 for department in changed & self.board.departments:
-                    self.hub.send(f"afdeling:{department}", "rows", self.board.rows(department, now))
+                    if self.hub.watched(f"afdeling:{department}"):
+                        self.hub.send(f"afdeling:{department}", "rows", self.board.rows(department, now))
             except Exception:  # noqa: BLE001 - a list not sent now is sent at the next change or tick
                 log.exception("department lists not sent")
 
@@ -267,7 +263,3 @@ class ConsoleWorker:
             log.error("console task failed (%s): stopping", type(task.exception()).__name__)
             self.stop()
 
-
-def _now():  # noqa: ANN202
-    from datetime import datetime, timezone
-    return datetime.now(timezone.utc)

@@ -28,13 +28,17 @@ class _Bearer(grpc.UnaryUnaryClientInterceptor):
         return continuation(with_token, request)
 
 
+def channel_to(address: str, ca_file: str = "", options: tuple[tuple[str, object], ...] = (),
+               grpc_module=grpc):  # noqa: ANN001 - grpc or grpc.aio: both have the same two functions
+    """A channel to one of our gRPC servers: TLS trusting `ca_file`, or plaintext without one (loopback)."""
+    if ca_file:
+        with open(ca_file, "rb") as handle:
+            return grpc_module.secure_channel(address, grpc.ssl_channel_credentials(handle.read()), options=options)
+    return grpc_module.insecure_channel(address, options=options)
+
+
 def authenticated_channel(
     address: str, token: str, ca_file: str = "", options: tuple[tuple[str, object], ...] = ()
 ) -> grpc.Channel:
     """`options` are gRPC channel options, e.g. (("grpc.max_send_message_length", n),)."""
-    if ca_file:
-        with open(ca_file, "rb") as handle:
-            channel = grpc.secure_channel(address, grpc.ssl_channel_credentials(handle.read()), options=options)
-    else:
-        channel = grpc.insecure_channel(address, options=options)
-    return grpc.intercept_channel(channel, _Bearer(token))
+    return grpc.intercept_channel(channel_to(address, ca_file, options), _Bearer(token))
