@@ -39,7 +39,8 @@ class SlaClock:
 class DepartmentBoard:
     def __init__(self, office_hours: OfficeHours, sla_seconds: dict[str, float], at_risk_fraction: float,
                  departments: frozenset[str], history: ConversationHistory) -> None:
-        self.ledger = ConversationLedger(office_hours, sla_seconds, at_risk_fraction)
+        # Not persisted: the topics are the console's state, so the ledger keeps no change log (bounded memory).
+        self.ledger = ConversationLedger(office_hours, sla_seconds, at_risk_fraction, persisted=False)
         self.office_hours = office_hours
         self.departments = departments
         self.known = departments | {TRIAGE}
@@ -52,14 +53,12 @@ class DepartmentBoard:
         before = self.ledger.waiting.get(message.conversation_id)
         self.ledger.message_routed(message.conversation_id, destination, codec.channel_label(message.channel),
                                    message.id, codec.epoch_seconds(message.received_at))
-        self.ledger.drain_changes()  # the console keeps nothing: the topics are its state (bounded memory)
         return {destination} | ({before.department} if before is not None else set())
 
     def handled(self, event: codec.HandledEvent) -> set[str]:
         """A department's report; the destinations whose lists changed."""
         before = self.ledger.waiting.get(event.conversation_id)
         apply_handled(self.ledger, event, self.known)
-        self.ledger.drain_changes()
         after = self.ledger.waiting.get(event.conversation_id)
         return {w.department for w in (before, after) if w is not None}
 
@@ -93,4 +92,3 @@ class DepartmentBoard:
 
     def forget_old_answers(self, now: float) -> None:
         self.ledger.forget_answers_before(now - ANSWER_MEMORY_SECONDS)
-        self.ledger.drain_changes()

@@ -43,13 +43,21 @@ class Backlog:
 
 
 class ConversationLedger:
-    def __init__(self, office_hours: OfficeHours, sla_seconds: dict[str, float], at_risk_fraction: float) -> None:
+    def __init__(self, office_hours: OfficeHours, sla_seconds: dict[str, float], at_risk_fraction: float,
+                 persisted: bool = True) -> None:
         self.office_hours = office_hours
         self.sla_seconds = sla_seconds
         self.at_risk_fraction = at_risk_fraction
         self.waiting: dict[str, Waiting] = {}
         self.answered_at: dict[str, float] = {}
+        # The conversations changed since drain_changes(), for a caller that persists the ledger; one that
+        # rebuilds it from the topics (the console) keeps no such log.
+        self.persisted = persisted
         self._dirty: set[str] = set()
+
+    def _changed(self, conversation_id: str) -> None:
+        if self.persisted:
+            self._dirty.add(conversation_id)
 
     def message_routed(self, conversation_id: str, department: str, channel: str, message_id: str, at: float) -> None:
         """A message went to a department's topic or to triage (also after a Reroute)."""
@@ -57,12 +65,12 @@ class ConversationLedger:
         if current is not None:
             if current.department != department:  # moved by staff or by the router: waits there now
                 self.waiting[conversation_id] = replace(current, department=department)
-                self._dirty.add(conversation_id)
+                self._changed(conversation_id)
             return
         if at <= self.answered_at.get(conversation_id, float("-inf")):
             return
         self.waiting[conversation_id] = Waiting(department, channel, at, message_id)
-        self._dirty.add(conversation_id)
+        self._changed(conversation_id)
 
     def first_reply(self, conversation_id: str, department: str, at: float) -> Response | None:
         """The department answered; the response time of the wait it ends (None if nothing waited)."""
@@ -81,11 +89,11 @@ class ConversationLedger:
         current = self.waiting.get(conversation_id)
         if current is not None and to_department and current.department != to_department:
             self.waiting[conversation_id] = replace(current, department=to_department)
-            self._dirty.add(conversation_id)
+            self._changed(conversation_id)
 
     def _answer(self, conversation_id: str, at: float) -> Waiting | None:
         self.answered_at[conversation_id] = max(at, self.answered_at.get(conversation_id, at))
-        self._dirty.add(conversation_id)
+        self._changed(conversation_id)
         current = self.waiting.get(conversation_id)
         if current is None or current.since > at:
             return None  # a message that came after the reply waits on
@@ -122,7 +130,7 @@ class ConversationLedger:
         """Drop the reply times that no re-read record can be older than (bounded memory)."""
         for conversation_id in [c for c, at in self.answered_at.items() if at < moment]:
             del self.answered_at[conversation_id]
-            self._dirty.add(conversation_id)
+            self._changed(conversation_id)
 
     def drain_changes(self) -> dict[str, tuple[dict | None, float | None]]:
         """Conversation id → (waiting as a dict or None, answered_at or None), for persisting."""
