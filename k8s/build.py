@@ -76,6 +76,9 @@ RETENTION_DAYS = {
     topics.HANDLED: 90,
     topics.ALERTS: 30,
     topics.CORRECTIONS: 365,
+    # A reply's text is staff-written but about a citizen: kept only while it may still be sent or retried.
+    topics.REPLIES: 7,
+    topics.REPLY_STATUS: 90,  # no text, no address: the reply KPIs
 }
 ROUTED_RETENTION_DAYS = 30
 # An ingestor's CPU: `make bench` measures its own CPU per webhook (docs/performance.md: 0.9–1.2 ms, the
@@ -149,6 +152,12 @@ def kafka_users(department_ids: list[str]) -> list[dict]:
             *(acl("topic", name, read) for name in (topics.TRIAGE, topics.CORRECTIONS, topics.HANDLED, *routed)),
         ], "the webcare console: reads triage, corrections, handled events and the routed topics (no group: "
            "every replica reads all); places through the router's gRPC API"),
+        kafka_user("gemeente-replies", [
+            acl("topic", topics.REPLIES, read),
+            acl("group", "gemeente-replies", ["Read"]),
+            acl("topic", topics.REPLY_STATUS, write),
+            acl("topic", topics.DEADLETTER, write),
+        ], "the reply sender: reads the replies, writes their statuses; dead-letters a reply a platform refused"),
         kafka_user("gemeente-webcare", [
             acl("topic", topics.TRIAGE, read),
             acl("topic", topics.ALERTS, read),
@@ -542,7 +551,7 @@ def render() -> dict[str, str]:
                                             "from the webhook channels of services/ingest/channels.py")
     files["grpc-policies.yaml"] = documents(grpc_policies(), "from services/contract/access.py")
     files["console-route.yaml"] = documents(console_route(), "from services/deployables.py")
-    for name in ("departments.yaml", "categories.yaml", "kpi.yaml"):
+    for name in ("departments.yaml", "categories.yaml", "kpi.yaml", "templates.yaml"):
         files[f"config/{name}"] = (CONFIG / name).read_text(encoding="utf-8")
     for path in sorted((ROOT / "deploy" / "grafana" / "dashboards").glob("*.json")):
         files[f"dashboards/{path.name}"] = path.read_text(encoding="utf-8")

@@ -30,6 +30,8 @@ ROUTER = Deployable(
     (ExtraPort("grpc", 50052, "ROUTER_GRPC_PORT"),),
 )
 METRICS = Deployable("metrics", "services.metrics", 8091, "METRICS_PORT", "gemeente-metrics", "metrics")
+# The outbound edge: every channel's reply sender (declared in the channel registry) in one process.
+REPLIES = Deployable("replies", "services.replies", 8094, "REPLIES_PORT", "gemeente-replies", "replies")
 # The console's http_port is for probes and Prometheus only; browsers reach its "web" port (a route to it
 # carries no /metrics).
 CONSOLE = Deployable(
@@ -47,6 +49,7 @@ DEPLOYABLES: tuple[Deployable, ...] = (
     ROUTER,
     METRICS,
     CONSOLE,
+    REPLIES,
 )
 BY_NAME: dict[str, Deployable] = {d.name: d for d in DEPLOYABLES}
 

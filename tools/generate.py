@@ -158,6 +158,7 @@ ABSENT_CONSEQUENCE = {
     "router": "Berichten worden niet verdeeld en wachten in Kafka; de achterstand meet Kafka zelf (ContactBrokerLagHigh).",
     "metrics": "Geen KPI's, geen achterstands- en SLA-meldingen, geen piekmeldingen.",
     "console": "Webcare ziet de triagewachtrij niet en kan niet plaatsen of claimen; berichten wachten veilig in Kafka.",
+    "replies": "Antwoorden aan inwoners gaan niet de deur uit; ze wachten veilig in Kafka en vertrekken zodra de verzender draait.",
 }
 
 

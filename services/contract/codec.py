@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 
-from gemeente.contact.v1 import alerts_pb2, handling_pb2, routing_pb2
+from gemeente.contact.v1 import alerts_pb2, handling_pb2, replies_pb2, routing_pb2
 from gemeente.contact.v1 import contact_pb2 as pb
 from google.protobuf.message import DecodeError
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -24,6 +24,13 @@ Correction = routing_pb2.Correction
 HandledEvent = handling_pb2.HandledEvent
 HandledAction = handling_pb2.HandledAction
 SpikeAlert = alerts_pb2.SpikeAlert
+Reply = replies_pb2.Reply
+ReplyTemplate = replies_pb2.ReplyTemplate
+ReplyStatus = replies_pb2.ReplyStatus
+ReplyState = replies_pb2.ReplyState
+ReplyFailure = replies_pb2.ReplyFailure
+AuthorRole = replies_pb2.AuthorRole
+ReplyVisibility = replies_pb2.ReplyVisibility
 
 # Fixed namespace: our message id is uuid5(namespace, "<channel>:<channel message id>"), so a
 # redelivered webhook yields the same id in every replica, and downstream can deduplicate on it.
@@ -62,6 +69,20 @@ def action_label(action: int) -> str:
     return _enum_label(handling_pb2.HandledAction, action, "HANDLED_ACTION_")
 
 
+def reply_state_label(state: int) -> str:
+    """REPLY_STATE_SENT -> 'sent'."""
+    return _enum_label(replies_pb2.ReplyState, state, "REPLY_STATE_")
+
+
+def reply_failure_label(failure: int) -> str:
+    """REPLY_FAILURE_WINDOW_CLOSED -> 'window_closed'."""
+    return _enum_label(replies_pb2.ReplyFailure, failure, "REPLY_FAILURE_")
+
+
+def author_role_label(role: int) -> str:
+    return _enum_label(replies_pb2.AuthorRole, role, "AUTHOR_ROLE_")
+
+
 def message_id(channel: int, channel_message_id: str) -> str:
     return str(uuid.uuid5(_MESSAGE_NAMESPACE, f"{channel_label(channel)}:{channel_message_id}"))
 
@@ -96,6 +117,14 @@ def decode_routed(data: bytes) -> RoutedMessage:
 
 def decode_handled(data: bytes) -> HandledEvent:
     return _decode(HandledEvent, data)
+
+
+def decode_reply(data: bytes) -> Reply:
+    return _decode(Reply, data)
+
+
+def decode_reply_status(data: bytes) -> ReplyStatus:
+    return _decode(ReplyStatus, data)
 
 
 def _decode(cls, data: bytes):

@@ -12,7 +12,7 @@ from services.contract import codec
 from services.contract.vocabulary import TRIAGE
 
 # A handler id is a pseudonym (staff number, team id): refuse what looks like a person's contact data.
-_CONTACT_DATA = re.compile(r"@|\+?\d[\d\s-]{7,}")
+CONTACT_DATA = re.compile(r"@|\+?\d[\d\s-]{7,}")
 
 
 class InvalidHandledEvent(ValueError):
@@ -37,7 +37,7 @@ def complete_handled_event(
             raise InvalidHandledEvent("handed_over needs to_department: another known department")
     elif checked.to_department:
         raise InvalidHandledEvent("to_department is only for handed_over")
-    if _CONTACT_DATA.search(checked.handler_id):
+    if CONTACT_DATA.search(checked.handler_id):
         raise InvalidHandledEvent("handler_id must be a pseudonymous id, not an e-mail address or phone number")
     if not checked.event_id:
         checked.event_id = str(uuid.uuid4())

@@ -18,6 +18,10 @@ CORRECTIONS = "contact.corrections"
 HANDLED = "contact.handled"
 # Spike alerts (SpikeAlert) from the metrics service, for communication advisers and webcare.
 ALERTS = "contact.alerts"
+# Answers to citizens (Reply), keyed by conversation id so one conversation's replies leave in order; the
+# reply sender reads it. Their fate (ReplyStatus): queued, sent, delivered, read or failed.
+REPLIES = "contact.replies"
+REPLY_STATUS = "contact.reply-status"
 ROUTED_PREFIX = "contact.routed."
 
 
@@ -31,4 +35,5 @@ def department_of_topic(topic: str) -> str | None:
 
 
 def all_topics(departments: Iterable[Department]) -> list[str]:
-    return [INBOUND, TRIAGE, DEADLETTER, CORRECTIONS, HANDLED, ALERTS, *(routed_topic(d.id) for d in departments)]
+    return [INBOUND, TRIAGE, DEADLETTER, CORRECTIONS, HANDLED, ALERTS, REPLIES, REPLY_STATUS,
+            *(routed_topic(d.id) for d in departments)]

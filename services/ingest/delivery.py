@@ -8,8 +8,10 @@ import time
 from collections.abc import Callable, Sequence
 
 from prometheus_client import Counter, Histogram
+from redis.exceptions import RedisError
 
 from services.contract import codec, topics
+from services.ingest.addresses import ReplyAddressBook
 from services.ingest.dedup import Claim, DeliveryLedger, LedgerUnavailable
 from services.ingest.payload import Normalised, split_too_old
 from services.ingest.threads import ThreadIndex
@@ -36,6 +38,11 @@ DEDUP_UNAVAILABLE = Counter(
     "Deliveries published without dedup because Redis was unreachable.",
     ["channel"],
 )
+ADDRESSES_UNAVAILABLE = Counter(
+    "contact_ingest_reply_addresses_unavailable_total",
+    "Messages published without their reply address kept, because Redis was unreachable (no answer possible).",
+    ["channel"],
+)
 PUBLISH_SECONDS = Histogram(
     "contact_ingest_publish_seconds",
     "Time from a webhook's arrival until Kafka acknowledged its messages.",
@@ -56,6 +63,8 @@ class Deliverer:
         threads: ThreadIndex | None = None,
         max_age_seconds: float | None = None,
         clock: Callable[[], float] = time.time,
+        addresses: ReplyAddressBook | None = None,
+        address_ttl_seconds: int = 0,
     ):
         self.channel = channel
         self.publisher = publisher
@@ -65,6 +74,9 @@ class Deliverer:
         # The dedup window: older messages could be replays dedup has forgotten (None: no limit).
         self.max_age_seconds = max_age_seconds
         self.clock = clock
+        # Where answers go, kept at the edge (channels that can answer); never on Kafka.
+        self.addresses = addresses
+        self.address_ttl_seconds = address_ttl_seconds
 
     async def deliver_normalised(self, normalised: Normalised) -> tuple[int, int]:
         """Deliver, count, and remember thread links; every transport (HTTP, SMTP, gRPC) ends here."""
@@ -75,6 +87,8 @@ class Deliverer:
                 await self.keep_too_old(too_old)
                 for _ in too_old:
                     normalised.ignore("too_old")
+        # Before publishing: an answer can only follow the message, so its address is there first.
+        await self.keep_reply_addresses(messages, normalised.reply_addresses)
         published, duplicates = await self.deliver(messages)
         for kind, count in normalised.ignored.items():
             IGNORED.labels(self.channel, kind).inc(count)
@@ -86,6 +100,17 @@ class Deliverer:
         if self.threads is not None:
             await self.threads.remember(self.channel, normalised.thread_links)
         return published, duplicates
+
+    async def keep_reply_addresses(self, messages: Sequence[codec.ContactMessage], addresses: dict) -> None:
+        """Keep the reply addresses of these messages; without Redis the message still goes on, unanswerable."""
+        if self.addresses is None:
+            return
+        kept = {(m.id, m.conversation_id): addresses[m.id] for m in messages if m.id in addresses}
+        try:
+            await self.addresses.remember(kept, self.address_ttl_seconds)
+        except RedisError:
+            ADDRESSES_UNAVAILABLE.labels(self.channel).inc(len(kept))
+            log.warning("Redis unreachable: %d reply address(es) not kept", len(kept))
 
     async def keep_too_old(self, messages: Sequence[codec.ContactMessage]) -> None:
         """Acknowledged, never published: each on contact.deadletter with the reason, for a person to judge."""

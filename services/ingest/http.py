@@ -28,6 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.asyncio import Redis
 
 from services.contract import codec, topics
+from services.ingest.addresses import AddressCipher, ReplyAddressBook
 from services.ingest.channels import channel as channel_of
 from services.ingest.dedup import DeliveryLedger
 from services.ingest.delivery import PUBLISH_SECONDS, REQUESTS, Deliverer
@@ -189,6 +190,11 @@ def build_ingestor(settings: IngestorSettings, channel: str) -> Ingestor:
     redis = Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=1.0, socket_connect_timeout=1.0)
     ledger = DeliveryLedger(redis, settings.dedup_ttl_seconds, claim_seconds=2 * settings.publish_timeout_seconds)
     threads = ThreadIndex(redis, settings.thread_ttl_seconds)
+    replies = channel_of(channel).replies
+    # A channel that can answer keeps its citizens' addresses, encrypted: without the key it does not start.
+    addresses = (ReplyAddressBook(redis, AddressCipher.from_setting(
+        settings.reply_address_key.get_secret_value()))  # type: ignore[attr-defined] - AnsweringIngestorSettings
+        if replies.can_reply else None)
     app = create_ingest_app(publisher, settings.max_body_bytes, settings.read_timeout_seconds)
 
     async def lifecycle(_: web.Application):
@@ -204,7 +210,8 @@ def build_ingestor(settings: IngestorSettings, channel: str) -> Ingestor:
         # published. Mail (a sender's clock may be years off) and KCC (authenticated agents) are not limited.
         deliverer=Deliverer(channel, publisher, ledger, settings.publish_timeout_seconds, threads,
                             max_age_seconds=settings.dedup_ttl_seconds if channel_of(channel).transport == "webhook"
-                            else None),
+                            else None,
+                            addresses=addresses, address_ttl_seconds=replies.retention_days * 86400),
         pseudonymizer=Pseudonymizer(settings.author_pseudonym_key.get_secret_value().encode()),
         threads=threads,
         redis=redis,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,36 @@ def ignored_kind(kind: str) -> str:
     return f"{family}_other" if family in _IGNORED_FAMILIES else "other"
 
 
+@dataclass(frozen=True)
+class ReplyAddress:
+    """What an answer to one citizen message needs, and nothing more. Which fields mean what, by kind:
+
+    whatsapp            recipient wa_id, via our phone_number_id, ref the citizen's wamid
+    messenger           recipient PSID, via our page id, ref the mid       (instagram_dm: IGSID, IG account)
+    facebook_comment    via our page id, ref the comment id                (instagram_comment alike)
+    x_dm                recipient the citizen's user id, via our user id, ref the DM event id
+    x_mention           via our user id, ref the tweet id
+    email               recipient the address, via our mailbox written to, ref the Message-ID, references, subject
+    webform             recipient the e-mail address the form carried, ref the submission id, subject
+    """
+
+    kind: str
+    recipient: str = ""
+    via: str = ""
+    ref: str = ""
+    references: str = ""
+    subject: str = ""
+    at: float = 0.0  # when the citizen sent it (epoch seconds): the platform's window opens here
+
+    def to_json(self) -> bytes:
+        return json.dumps(dataclasses.asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> "ReplyAddress":
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in json.loads(data).items() if k in fields})
+
+
 @dataclass
 class Normalised:
     """What a channel's normaliser found in one body."""
@@ -63,6 +94,8 @@ class Normalised:
     thread_links: dict[str, str] = field(default_factory=dict)
     # Error codes the platform reported instead of a message (Meta's `errors` arrays), for the log.
     platform_errors: list[int] = field(default_factory=list)
+    # ContactMessage.id -> where an answer to it goes; kept encrypted at the edge, never published.
+    reply_addresses: dict[str, ReplyAddress] = field(default_factory=dict)
 
     def platform_error(self, error: object) -> None:
         """The platform says it could not deliver something: acknowledged (a refusal is retried for days),

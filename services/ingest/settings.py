@@ -33,3 +33,12 @@ class IngestorSettings(CommonSettings):
     @property
     def http_port(self) -> int:
         raise NotImplementedError
+
+
+class AnsweringIngestorSettings(IngestorSettings):
+    """An ingestor of a channel that can answer: it keeps the citizens' reply addresses, encrypted."""
+
+    reply_address_key: SecretStr = Field(
+        description="Key the citizens' reply addresses are encrypted with in Redis (at least 24 characters; "
+                    "'new,old' while rotating): only the answering channels' ingestors and the reply sender have it.",
+    )

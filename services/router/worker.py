@@ -45,7 +45,7 @@ from services.router.outputs import (
 )
 from services.router.settings import RouterSettings
 from services.router.wiring import build_decider
-from services.runtime.kafka import aiokafka_security
+from services.runtime.kafka import aiokafka_security, group_consumer
 from services.runtime.lag import CONSUMER_LAG
 from services.runtime.probes import probe_app
 from services.runtime.redis_store import set_groups
@@ -295,13 +295,7 @@ class RouterWorker:
         store = RoutedStore(self.redis, settings.routed_retention_seconds)
         self.producer = AIOKafkaProducer(
             bootstrap_servers=settings.kafka_bootstrap_servers, client_id=GROUP_ID, acks="all", linger_ms=2, **security)
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers, client_id=GROUP_ID, group_id=GROUP_ID,
-            enable_auto_commit=False, auto_offset_reset="earliest",
-            fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms, max_poll_records=settings.router_batch_size,
-            rebalance_timeout_ms=int(settings.kafka_rebalance_timeout_seconds * 1000),
-            session_timeout_ms=int(max(10.0, settings.kafka_rebalance_timeout_seconds) * 1000),
-            heartbeat_interval_ms=1000, **security)
+        self.consumer = group_consumer(settings, GROUP_ID, max_poll_records=settings.router_batch_size)
 
         async def send(topic: str, key: bytes, value: bytes) -> asyncio.Future:
             return await self.producer.send(topic, value, key=key)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.helpers import create_ssl_context
 
@@ -55,6 +55,17 @@ def kafka_python_security(settings: CommonSettings) -> dict[str, Any]:
     if uses_ssl(settings) and settings.kafka_ssl_cafile:
         options["ssl_cafile"] = str(settings.kafka_ssl_cafile)
     return options
+
+
+def group_consumer(settings: CommonSettings, group_id: str, **options: Any) -> AIOKafkaConsumer:
+    """A consumer in `group_id` that commits only what its owner says is done, starts from the earliest offset
+    of a new group and joins fast (KAFKA_REBALANCE_TIMEOUT_SECONDS); `options` add to or override that."""
+    return AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, client_id=group_id, group_id=group_id,
+        enable_auto_commit=False, auto_offset_reset="earliest", fetch_max_wait_ms=settings.kafka_fetch_max_wait_ms,
+        rebalance_timeout_ms=int(settings.kafka_rebalance_timeout_seconds * 1000),
+        session_timeout_ms=int(max(10.0, settings.kafka_rebalance_timeout_seconds) * 1000),
+        heartbeat_interval_ms=1000, **{**aiokafka_security(settings), **options})
 
 
 class PublishFailed(RuntimeError):

@@ -23,7 +23,7 @@ async def set_many(redis: Redis, values: Mapping[str, bytes | str], ttl_seconds:
     """SET every key with the same expiry in one round trip (raises RedisError when Redis is away)."""
     if not values:
         return
-    await _script(redis, _SET_MANY)(keys=list(values), args=[ttl_seconds, *values.values()])
+    await script(redis, _SET_MANY)(keys=list(values), args=[ttl_seconds, *values.values()])
 
 
 # Several groups of keys, each with its own expiry, in one round trip: ARGV = group count, then per group
@@ -49,7 +49,7 @@ async def set_groups(redis: Redis, groups: Sequence[tuple[Mapping[str, bytes | s
         return
     keys = [key for values, _ in groups for key in values]
     sizes = [arg for values, ttl in groups for arg in (len(values), ttl)]
-    await _script(redis, _SET_GROUPS)(keys=keys, args=[len(groups), *sizes, *(v for values, _ in groups for v in values.values())])
+    await script(redis, _SET_GROUPS)(keys=keys, args=[len(groups), *sizes, *(v for values, _ in groups for v in values.values())])
 
 
 # INCR and, for a new key, EXPIRE in one step: a key that is counted always expires (no window left without
@@ -66,11 +66,13 @@ return {count, redis.call('TTL', KEYS[1])}
 async def count_in_window(redis: Redis, key: str, window_seconds: int) -> tuple[int, int]:
     """Count one more event under `key` in a window that starts with its first event: (count, seconds
     the window has left). Raises RedisError when Redis is away."""
-    count, ttl = await _script(redis, _COUNT_IN_WINDOW)(keys=[key], args=[window_seconds])
+    count, ttl = await script(redis, _COUNT_IN_WINDOW)(keys=[key], args=[window_seconds])
     return int(count), int(ttl)
 
 
-def _script(redis: Redis, source: str) -> AsyncScript:
+def script(redis: Redis, source: str) -> AsyncScript:
+    """The registered Lua script for `source` on this client (registered once; call it with client=pipe
+    to queue it in a pipeline)."""
     scripts = _scripts.setdefault(redis, {})
     if source not in scripts:
         scripts[source] = redis.register_script(source)

@@ -89,6 +89,33 @@ def demo_environment(urls: Mapping[str, str], extra: Mapping[str, int]) -> dict[
     }
 
 
+# The platform doubles (tools/doubles) the reply sender talks to in tests and `make run`: name → the
+# variable of its port.
+DOUBLE_PORTS = {"meta": "META_DOUBLE_PORT", "x": "X_DOUBLE_PORT", "smtp": "SMTP_DOUBLE_PORT",
+                "smtp_control": "SMTP_DOUBLE_CONTROL_PORT"}
+
+
+def doubles_environment(ports: Mapping[str, int]) -> dict[str, str]:
+    """What the reply sender needs to send to the doubles on `ports` instead of the platforms, and the
+    doubles their own ports: every platform base URL is a setting."""
+    return {
+        **{variable: str(ports[name]) for name, variable in DOUBLE_PORTS.items()},
+        "META_GRAPH_API_URL": f"http://127.0.0.1:{ports['meta']}",
+        "X_API_URL": f"http://127.0.0.1:{ports['x']}",
+        "SMTP_RELAY_HOST": "127.0.0.1",
+        "SMTP_RELAY_PORT": str(ports["smtp"]),
+        "REPLY_FROM_ADDRESS": "contact@gemeente.example",
+    }
+
+
+def start_doubles(env: Mapping[str, str], urls: Mapping[str, str], log_dir: Path) -> ServiceProcess:
+    """The platform doubles, posting their status webhooks to the ingestors at `urls`."""
+    webhooks = {f"{name.upper()}_URL": urls[name] for name in ("whatsapp", "facebook", "instagram") if name in urls}
+    doubles = ServiceProcess("tools.doubles", {**env, **webhooks}, log_dir / "doubles.log")
+    doubles.wait_ready(f"http://127.0.0.1:{env['META_DOUBLE_PORT']}/readyz")
+    return doubles
+
+
 @dataclass
 class Stack:
     """The services, their base URLs by name and the non-HTTP ports (SMTP, gRPC)."""

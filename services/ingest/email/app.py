@@ -97,7 +97,8 @@ class GemeenteMailHandler:
         try:
             message = parse_email(raw)
             roots = await self.threads.roots(CHANNEL, thread_parents(message))
-            normalised = email_to_contact(message, datetime.now(timezone.utc), self.pseudonymizer, roots)
+            normalised = email_to_contact(message, datetime.now(timezone.utc), self.pseudonymizer, roots,
+                                          mailbox=envelope.rcpt_tos[0] if envelope.rcpt_tos else "")
         except PayloadError as exc:
             REQUESTS.labels(CHANNEL, "malformed").inc()
             return f"554 5.6.0 Message not accepted: {exc}"

@@ -22,7 +22,7 @@ from mailparser_reply import EmailReplyParser
 
 from services.contract import codec
 from services.contract.vocabulary import MAX_TEXT_CHARS
-from services.ingest.payload import Normalised, PayloadError
+from services.ingest.payload import Normalised, PayloadError, ReplyAddress
 from services.ingest.pseudonym import Pseudonymizer
 from services.ingest.threads import thread_root
 
@@ -117,8 +117,12 @@ def single_line(value: str) -> str:
 
 
 def email_to_contact(
-    message: EmailMessage, received_at: datetime, pseudonymizer: Pseudonymizer, known_roots: Mapping[str, str]
+    message: EmailMessage, received_at: datetime, pseudonymizer: Pseudonymizer, known_roots: Mapping[str, str],
+    mailbox: str = "",
 ) -> Normalised:
+    """The citizen's mail as a ContactMessage; `mailbox` is the gemeente address it was delivered to (the
+    SMTP envelope's recipient), which an answer is sent from. The answer goes to From, the address the
+    relay checked (SPF/DKIM), never to a Reply-To anyone can write."""
     result = Normalised()
     try:
         auto = str(message.get("Auto-Submitted", "no")).lower()
@@ -181,4 +185,7 @@ def email_to_contact(
     if sent is not None and sent.tzinfo is not None:
         contact.sent_at.CopyFrom(codec.timestamp(sent))
     result.messages.append(contact)
+    result.reply_addresses[contact.id] = ReplyAddress(
+        "email", recipient=sender.addr_spec, via=mailbox, ref=own_id, references=" ".join(references[-20:]),
+        subject=subject, at=received_at.timestamp())
     return result

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pydantic import Field
 
 from services.ingest.channels import channel
-from services.ingest.settings import IngestorSettings
+from services.ingest.settings import AnsweringIngestorSettings
 
 CHANNEL = channel("email")
 
 
-class EmailSettings(IngestorSettings):
+class EmailSettings(AnsweringIngestorSettings):
     smtp_port: int = Field(CHANNEL.extra_ports[0].default, description="E-mail ingestor SMTP port.")
     email_port: int = Field(CHANNEL.http_port, description="E-mail ingestor HTTP port (/healthz, /readyz, /metrics).")
     smtp_hostname: str = Field("contact.gemeente.local", description="Name the SMTP server greets with.")

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from services.contract import codec
 from services.ingest.meta.messaging import MAX_TEXT_CHARS, entry_changes, messaging_to_contacts
-from services.ingest.payload import Normalised, PayloadError, epoch, lst, opt_obj, text
+from services.ingest.payload import Normalised, PayloadError, ReplyAddress, epoch, lst, opt_obj, text
 from services.ingest.pseudonym import Pseudonymizer
 
 CHANNEL = codec.Channel.CHANNEL_FACEBOOK
@@ -60,4 +60,8 @@ def facebook_webhook_to_contacts(payload: dict, received_at: datetime, pseudonym
         if sent_at is not None:
             message.sent_at.CopyFrom(sent_at)
         result.messages.append(message)
+        # A reply to a comment or a post is a comment on it (/{object-id}/comments), or one private reply.
+        result.reply_addresses[message.id] = ReplyAddress(
+            "facebook_comment", via=page_id, ref=item_id,
+            at=codec.epoch_seconds(sent_at) if sent_at is not None else received_at.timestamp())
     return result

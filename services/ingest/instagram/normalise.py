@@ -11,7 +11,7 @@ from datetime import datetime
 
 from services.contract import codec
 from services.ingest.meta.messaging import MAX_TEXT_CHARS, entry_changes, messaging_to_contacts
-from services.ingest.payload import Normalised, PayloadError, lst, obj, opt_obj, text
+from services.ingest.payload import Normalised, PayloadError, ReplyAddress, lst, obj, opt_obj, text
 from services.ingest.pseudonym import Pseudonymizer
 
 CHANNEL = codec.Channel.CHANNEL_INSTAGRAM
@@ -49,4 +49,6 @@ def instagram_webhook_to_contacts(payload: dict, received_at: datetime, pseudony
                 metadata={"type": "comment"},
             )
         )
+        result.reply_addresses[result.messages[-1].id] = ReplyAddress(
+            "instagram_comment", via=account_id, ref=comment_id, at=received_at.timestamp())
     return result

@@ -15,10 +15,12 @@ from datetime import datetime
 
 from services.contract import codec
 from services.contract.vocabulary import MAX_TEXT_CHARS
-from services.ingest.payload import Normalised, epoch, lst, obj, opt_obj, text
+from services.ingest.payload import Normalised, ReplyAddress, epoch, lst, obj, opt_obj, text
 from services.ingest.pseudonym import Pseudonymizer
 
 _CONVERSATION_PREFIX = {codec.Channel.CHANNEL_FACEBOOK: "fb-", codec.Channel.CHANNEL_INSTAGRAM: "ig-"}
+# The reply address kind of a private conversation, by channel (services/ingest/payload.py ReplyAddress).
+DM_KIND = {codec.Channel.CHANNEL_FACEBOOK: "messenger", codec.Channel.CHANNEL_INSTAGRAM: "instagram_dm"}
 _OTHER_EVENTS = ("delivery", "read", "reaction", "optin", "referral", "account_linking", "policy_enforcement")
 
 
@@ -92,7 +94,8 @@ def messaging_to_contacts(
                 known = next((name for name in _OTHER_EVENTS if name in event), "unknown")
                 result.ignore(f"event_{known}")
                 continue
-            sent_at = codec.timestamp_from_epoch(epoch(event.get("timestamp"), f"{where}.timestamp", millis=True))
+            sent_seconds = epoch(event.get("timestamp"), f"{where}.timestamp", millis=True)
+            sent_at = codec.timestamp_from_epoch(sent_seconds)
             result.messages.append(
                 codec.ContactMessage(
                     id=codec.message_id(channel, mid),
@@ -108,3 +111,5 @@ def messaging_to_contacts(
                     metadata={"type": kind},
                 )
             )
+            result.reply_addresses[result.messages[-1].id] = ReplyAddress(
+                DM_KIND[channel], recipient=sender, via=recipient, ref=mid, at=sent_seconds)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
-from services.ingest.settings import IngestorSettings
+from services.ingest.settings import AnsweringIngestorSettings
 
 
-class MetaSettings(IngestorSettings):
+class MetaSettings(AnsweringIngestorSettings):
     """The Meta app's secrets, shared by the WhatsApp, Facebook and Instagram ingestors."""
 
     meta_app_secret: SecretStr = Field(description="Meta app secret: verifies X-Hub-Signature-256.")

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from services.contract import codec
 from services.contract.vocabulary import MAX_TEXT_CHARS
-from services.ingest.payload import Normalised, PayloadError, epoch, lst, obj, opt_obj, text
+from services.ingest.payload import Normalised, PayloadError, ReplyAddress, epoch, lst, obj, opt_obj, text
 from services.ingest.pseudonym import Pseudonymizer
 from services.ingest.threads import thread_root
 
@@ -81,6 +81,8 @@ def twitter_webhook_to_contacts(
                 codec.timestamp_from_epoch(epoch(tweet["timestamp_ms"], f"{where}.timestamp_ms", millis=True))
             )
         result.messages.append(message)
+        sent = codec.epoch_seconds(message.sent_at) if message.HasField("sent_at") else received_at.timestamp()
+        result.reply_addresses[message.id] = ReplyAddress("x_mention", via=our_id, ref=tweet_id, at=sent)
 
     users = opt_obj(payload.get("users"))
     for index, raw in enumerate(lst(payload.get("direct_message_events"), "direct_message_events")):
@@ -127,6 +129,8 @@ def twitter_webhook_to_contacts(
             metadata={"type": "direct_message"},
         )
         result.messages.append(message)
+        result.reply_addresses[message.id] = ReplyAddress(
+            "x_dm", recipient=sender, via=our_id, ref=dm_id, at=codec.epoch_seconds(message.sent_at))
 
     for key in payload:
         if key.endswith("_events") and key not in ("tweet_create_events", "direct_message_events"):

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 
 from services.contract import codec
 from services.contract.vocabulary import MAX_TEXT_CHARS as MAX_MESSAGE_CHARS
-from services.ingest.payload import Normalised, PayloadError, parse_json_object
+from services.ingest.payload import Normalised, PayloadError, ReplyAddress, parse_json_object
 from services.ingest.pseudonym import Pseudonymizer
 
 CHANNEL = codec.Channel.CHANNEL_WEBFORM
@@ -92,4 +92,7 @@ def webform_submission_to_contact(
         text=message,
         metadata=metadata,
     )
-    return Normalised(messages=[contact])
+    # Kept without an e-mail address too: the reply sender then says "no reply channel", not "unknown".
+    address = ReplyAddress("webform", recipient=email, ref=submission_id, subject=fields.get("subject", ""),
+                           at=received_at.timestamp())
+    return Normalised(messages=[contact], reply_addresses={contact.id: address})

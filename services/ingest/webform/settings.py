@@ -5,12 +5,12 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 
 from services.ingest.channels import channel
-from services.ingest.settings import IngestorSettings
+from services.ingest.settings import AnsweringIngestorSettings
 
 CHANNEL = channel("webform")
 
 
-class WebformSettings(IngestorSettings):
+class WebformSettings(AnsweringIngestorSettings):
     webform_port: int = Field(CHANNEL.http_port, description="Web form ingestor HTTP port.")
     webform_secret: SecretStr = Field(
         description="Shared secret of the gemeente website: verifies X-Webform-Signature-256."

@@ -13,7 +13,7 @@ from datetime import datetime
 from services.contract import codec
 from services.contract.vocabulary import MAX_TEXT_CHARS
 from services.ingest.meta.messaging import entry_changes
-from services.ingest.payload import Normalised, PayloadError, epoch, lst, obj, opt_obj, text
+from services.ingest.payload import Normalised, PayloadError, ReplyAddress, epoch, lst, obj, opt_obj, text
 from services.ingest.pseudonym import Pseudonymizer
 
 CHANNEL = codec.Channel.CHANNEL_WHATSAPP
@@ -126,4 +126,6 @@ def whatsapp_webhook_to_contacts(
             if location is not None:
                 contact.location.CopyFrom(location)
             result.messages.append(contact)
+            result.reply_addresses[contact.id] = ReplyAddress(
+                "whatsapp", recipient=sender, via=our_number_id, ref=wamid, at=codec.epoch_seconds(sent_at))
     return result

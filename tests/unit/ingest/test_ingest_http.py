@@ -24,7 +24,7 @@ FIXTURES = FIXTURES / "whatsapp"
 PSEUDO = Pseudonymizer(b"unit-test-pseudonym-key")
 SECRETS = dict(
     author_pseudonym_key="unit-test-pseudonym-key", meta_app_secret="meta-secret",
-    meta_verify_token="verify-me", webform_secret="form-secret",
+    meta_verify_token="verify-me", webform_secret="form-secret", reply_address_key="unit-test-reply-address-key-0123",
 )
 
 

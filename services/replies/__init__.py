@@ -1,0 +1,1 @@
+"""The reply sender: answers from contact.replies back to the citizen's channel (docs/replies.md)."""

@@ -1,0 +1,97 @@
+"""The send ledger: a reply id is sent once, however often it is published, and a crash is not a resend.
+
+One Redis hash per reply, `reply:<reply id>` (expires after REPLY_LEDGER_TTL_SECONDS, 30 days):
+  state      queued → sending → sent → delivered → read, or failed (final)
+  inflight   1 while a request is at the platform: a crash then leaves the outcome unknown
+  lease      ms until which the process working on it owns it (renewed before every attempt)
+  since      ms of the first attempt (retries give up REPLY_RETRY_SECONDS after it)
+  platform   the platform's id of what it accepted; `reply:pid:<platform id>` points back (status webhooks)
+Why this and what window remains: docs/adr/0013-the-send-ledger.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from services.runtime.redis_store import script
+
+PREFIX = "reply:"
+PLATFORM_PREFIX = "reply:pid:"
+ONCE_PREFIX = "reply:once:"
+
+# ARGV: now ms, lease ms, ttl s. Returns {verdict, state, since, platform}.
+_BEGIN = """
+local k = KEYS[1]
+local now, lease, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local state = redis.call('HGET', k, 'state')
+if state and state ~= 'queued' and state ~= 'sending' then
+  return {'done', state, '', redis.call('HGET', k, 'platform') or ''}
+end
+local verdict = state and 'go' or 'new'
+if state == 'sending' then
+  if tonumber(redis.call('HGET', k, 'lease') or '0') > now then return {'busy', state, '', ''} end
+  if redis.call('HGET', k, 'inflight') == '1' then verdict = 'unsure' end
+end
+redis.call('HSET', k, 'state', 'sending', 'lease', now + lease)
+redis.call('HSETNX', k, 'since', now)
+redis.call('EXPIRE', k, ttl)
+return {verdict, state or '', redis.call('HGET', k, 'since'), ''}
+"""
+
+
+@dataclass(frozen=True)
+class Begun:
+    """What the ledger said when work on a reply began."""
+
+    verdict: str  # new | go (queued before) | unsure (a crash during a request) | busy (another owns it) | done
+    state: str  # the state it had
+    since_ms: int  # first attempt
+    platform_id: str = ""
+
+
+class SendLedger:
+    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+        self.redis = redis
+        self.ttl = ttl_seconds
+
+    @staticmethod
+    def key(reply_id: str) -> str:
+        return PREFIX + reply_id
+
+    async def begin(self, reply_id: str, now_ms: int, lease_ms: int) -> Begun:
+        verdict, state, since, platform = await script(self.redis, _BEGIN)(
+            keys=[self.key(reply_id)], args=[now_ms, lease_ms, self.ttl])
+        text = [v.decode() if isinstance(v, bytes) else str(v) for v in (verdict, state, since, platform)]
+        return Begun(text[0], text[1], int(text[2] or 0), text[3])
+
+    async def attempt(self, reply_id: str, lease_until_ms: int) -> None:
+        """A request is about to go: from now until `not_sent` or `sent`, a crash leaves it unsure."""
+        await self.redis.hset(self.key(reply_id), mapping={"inflight": 1, "lease": lease_until_ms})
+
+    async def not_sent(self, reply_id: str, lease_until_ms: int) -> None:
+        """The platform answered with a refusal: nothing went; the lease covers the back-off."""
+        await self.redis.hset(self.key(reply_id), mapping={"inflight": 0, "lease": lease_until_ms})
+
+    async def sent(self, reply_id: str, platform_id: str) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.key(reply_id), mapping={"state": "sent", "inflight": 0, "platform": platform_id})
+            if platform_id:
+                pipe.set(PLATFORM_PREFIX + platform_id, reply_id, ex=self.ttl)
+            await pipe.execute()
+
+    async def failed(self, reply_id: str, failure: str) -> None:
+        await self.redis.hset(self.key(reply_id), mapping={"state": "failed", "inflight": 0, "failure": failure})
+
+    async def state(self, reply_id: str) -> tuple[str, str]:
+        """(state, platform id) as kept now ("" when unknown)."""
+        state, platform = await self.redis.hmget(self.key(reply_id), ["state", "platform"])
+        return (state or b"").decode(), (platform or b"").decode()
+
+    async def claim_once(self, once_key: str, reply_id: str) -> bool:
+        """Whether `once_key` (a comment's one private reply) is this reply's: the first to claim it keeps it."""
+        key = ONCE_PREFIX + once_key
+        if await self.redis.set(key, reply_id, nx=True, ex=self.ttl):
+            return True
+        return (await self.redis.get(key) or b"").decode() == reply_id
