@@ -27,12 +27,15 @@ from tools.devstack.servers import (
     start_redis,
     throwaway_secrets,
 )
+from tools.devstack.stack import doubles_environment, start_doubles
 from tools.topics import create_topics
 
 RUN_DIR = REPO_ROOT / "run"
 KAFKA_PORT = 9092
 REDIS_PORT = 6379
 PROMETHEUS_PORT = 9090
+# The platform doubles (tools/doubles) the reply sender answers citizens through in `make run`.
+DOUBLE_PORTS = {"meta": 8181, "x": 8182, "smtp": 2526, "smtp_control": 8183}
 
 
 def say(line: str) -> None:
@@ -46,6 +49,7 @@ def ensure_free(port: int, hint: str) -> None:
 
 def main() -> None:
     servers: list[ServerProcess] = []
+    doubles = None
     env = dict(os.environ)
     try:
         if "KAFKA_BOOTSTRAP_SERVERS" not in env:
@@ -77,6 +81,14 @@ def main() -> None:
         env.setdefault("LOG_LEVEL", "WARNING")
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         env["PYTHONUNBUFFERED"] = "1"
+        # Answers go to local doubles of WhatsApp, Meta, X and a mail relay, never to the real platforms.
+        for port in DOUBLE_PORTS.values():
+            ensure_free(port, " (make run's platform doubles use it)")
+        env = {**env, **doubles_environment(DOUBLE_PORTS)}
+        doubles = start_doubles(env, {d.name: f"http://127.0.0.1:{d.http_port}" for d in DEPLOYABLES}, RUN_DIR)
+        say(f"platform doubles: Graph API http://127.0.0.1:{DOUBLE_PORTS['meta']}, X API "
+            f"http://127.0.0.1:{DOUBLE_PORTS['x']}, SMTP relay :{DOUBLE_PORTS['smtp']}; what arrived: "
+            f"/_double/requests on each (mail: :{DOUBLE_PORTS['smtp_control']})")
 
         settings = CommonSettings(kafka_bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"])
         names = all_topics(load_departments(settings.departments_file))
@@ -102,6 +114,8 @@ def main() -> None:
         except KeyboardInterrupt:
             honcho.wait()
     finally:
+        if doubles is not None:
+            doubles.stop()
         for server in reversed(servers):
             server.stop()
         if servers:
