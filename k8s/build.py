@@ -55,7 +55,7 @@ WEBHOOK_PROXY_LABEL = {"gemeente.nl/webhook-proxy": "true"}
 WEBHOOK_ROUTE = "gemeente-webhooks"  # the HTTPRoute, and the Ingress that replaces it
 # gRPC: which Deployment serves which service (its port is named "grpc"); a caller's pod (in this namespace)
 # or namespace (a department's own) carries API_ROLE_LABEL with its role of services/contract/access.py.
-GRPC_SERVERS = {"RoutingService": ROUTER.k8s_name, "HandlingService": ROUTER.k8s_name,
+GRPC_SERVERS = {"RoutingService": ROUTER.k8s_name, "HandlingService": ROUTER.k8s_name, "ReplyService": ROUTER.k8s_name,
                 "IngestService": CHANNEL_BY_NAME["kcc"].deployment}
 API_ROLE_LABEL = "gemeente.nl/api-role"
 SECRETS_NAME = "gemeente-secrets"
@@ -137,10 +137,11 @@ def kafka_users(department_ids: list[str]) -> list[dict]:
             acl("topic", topics.INBOUND, read),
             acl("group", "gemeente-router", ["Read"]),
             *(acl("topic", name, write) for name in
-              (topics.TRIAGE, topics.DEADLETTER, topics.CORRECTIONS, topics.HANDLED, *routed)),
+              (topics.TRIAGE, topics.DEADLETTER, topics.CORRECTIONS, topics.HANDLED, topics.REPLIES, *routed)),
             # After a crash the output ledger reads its destinations back (services/router/outputs.py).
             *(acl("topic", name, ["Read"]) for name in (topics.TRIAGE, topics.DEADLETTER, *routed)),
-        ], "the router: reads inbound, writes departments, triage, dead letters, corrections, handled events; "
+        ], "the router: reads inbound, writes departments, triage, dead letters, corrections, handled events, "
+           "replies (ReplyService); "
            "reads back its own outputs after a crash"),
         kafka_user("gemeente-metrics", [
             *(acl("topic", name, read) for name in

@@ -4,8 +4,9 @@ Callers present `authorization: Bearer <token>`. Each token belongs to one role,
 (a Kubernetes Secret), never from the repository:
 
   kcc         KCC_API_TOKEN            Classify (where does this caller belong?) and Submit (log a contact)
-  webcare     WEBCARE_API_TOKEN        Classify, Reroute, ReportHandled for any department
-  department  DEPARTMENT_API_TOKENS    ReportHandled for its own department only ("afval=<token>,...")
+  webcare     WEBCARE_API_TOKEN        Classify, Reroute, ReportHandled for any department, replies to any conversation
+  department  DEPARTMENT_API_TOKENS    ReportHandled for its own department only ("afval=<token>,..."); replies
+                                       (ReplyService) to conversations routed to its department
 
 Health checks and reflection stay open: the kubelet probes health, and the API's shape is public.
 """
@@ -31,6 +32,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     f"{_V1}RoutingService/Reroute": frozenset({WEBCARE}),
     f"{_V1}HandlingService/ReportHandled": frozenset({WEBCARE, DEPARTMENT}),
     f"{_V1}IngestService/Submit": frozenset({KCC}),
+    f"{_V1}ReplyService/Send": frozenset({WEBCARE, DEPARTMENT}),
+    f"{_V1}ReplyService/Status": frozenset({WEBCARE, DEPARTMENT}),
 }
 OPEN_SERVICES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/",
                  "/grpc.reflection.v1.ServerReflection/")
@@ -103,11 +106,14 @@ def authorise(method: str, caller: Caller, request: object) -> None:
     allowed = PERMISSIONS.get(method, frozenset())
     if caller.role not in allowed:
         raise AccessRefused(False, f"the {caller.role} role may not call {method.rsplit('/', 1)[-1]}")
-    if caller.role == DEPARTMENT:
+    if caller.role == DEPARTMENT and method.endswith("/ReportHandled"):
         event = getattr(request, "event", None)
         if event is None or event.department != caller.department:
             raise AccessRefused(False, f"a department may report handling for its own department only "
                                        f"({caller.department})")
+    if (caller.role == DEPARTMENT and method.endswith("/ReplyService/Send")
+            and request.reply.department != caller.department):  # type: ignore[attr-defined]
+        raise AccessRefused(False, f"a department answers for its own department only ({caller.department})")
 
 
 def secret_value(name: str, departments: list[str], token: Callable[[str], str]) -> str:

@@ -40,6 +40,17 @@ MAX_CHARS: dict[str, int] = {
         "HandledEvent.department": 64,
         "HandledEvent.to_department": 64,
         "HandledEvent.handler_id": 64,
+        # ReplyService.Send and .Status
+        "Reply.reply_id": 128,
+        "Reply.conversation_id": ID_CHARS,
+        "Reply.in_reply_to": ID_CHARS,
+        "Reply.department": 64,
+        "Reply.staff_id": 64,
+        "Reply.text": 4096,
+        "ReplyTemplate.name": 512,
+        "ReplyTemplate.language": 16,
+        "ReplyTemplate.parameters": 1024,
+        "ReplyStatusRequest.reply_id": 128,
         # IngestService.Submit (KCC)
         "SubmitRequest.request_id": ID_CHARS,
         "SubmitRequest.agent_id": ID_CHARS,

@@ -67,6 +67,9 @@ class Channel:
     signature_header: str | None = None
     extra_ports: tuple[ExtraPort, ...] = field(default=())
     replies: Replies = NO_REPLIES
+    # How this channel's conversation ids begin ("wa-" + a pseudonym): a reply names only its conversation,
+    # and the prefix says which channel it goes back through.
+    conversation_prefix: str = ""
 
     @property
     def package(self) -> str:
@@ -100,7 +103,7 @@ _META_SIGNATURE = f"HMAC-SHA256 of the raw body with the Meta app secret, hex, i
 
 CHANNELS: tuple[Channel, ...] = (
     Channel(
-        name="whatsapp", title="WhatsApp", description="WhatsApp Cloud API webhooks (messages, media, locations)",
+        name="whatsapp", conversation_prefix="wa-", title="WhatsApp", description="WhatsApp Cloud API webhooks (messages, media, locations)",
         transport="webhook", http_port=8081,
         normaliser="services.ingest.whatsapp.normalise:whatsapp_webhook_to_contacts",
         signature=_META_SIGNATURE, secrets=_META_SECRETS,
@@ -112,7 +115,7 @@ CHANNELS: tuple[Channel, ...] = (
             secrets=("WHATSAPP_ACCESS_TOKEN",), hosts=_GRAPH_HOSTS, after_crash="await_status"),
     ),
     Channel(
-        name="webform", title="web form", description="the gemeente website's contact form",
+        name="webform", conversation_prefix="wf-", title="web form", description="the gemeente website's contact form",
         transport="webhook", http_port=8082,
         normaliser="services.ingest.webform.normalise:webform_submission_to_contact",
         signature="HMAC-SHA256 of the raw body with the website's shared secret, hex, in X-Webform-Signature-256",
@@ -123,7 +126,7 @@ CHANNELS: tuple[Channel, ...] = (
             sender="services.ingest.webform.reply:SENDER", retention_days=_REPLY_DAYS, after_crash="resend"),
     ),
     Channel(
-        name="facebook", title="Facebook", description="Messenger and page feed webhooks",
+        name="facebook", conversation_prefix="fb-", title="Facebook", description="Messenger and page feed webhooks",
         transport="webhook", http_port=8083,
         normaliser="services.ingest.facebook.normalise:facebook_webhook_to_contacts",
         signature=_META_SIGNATURE, secrets=_META_SECRETS,
@@ -135,7 +138,7 @@ CHANNELS: tuple[Channel, ...] = (
             secrets=("META_PAGE_ACCESS_TOKEN",), hosts=_GRAPH_HOSTS),
     ),
     Channel(
-        name="instagram", title="Instagram", description="Instagram messaging and comment webhooks",
+        name="instagram", conversation_prefix="ig-", title="Instagram", description="Instagram messaging and comment webhooks",
         transport="webhook", http_port=8084,
         normaliser="services.ingest.instagram.normalise:instagram_webhook_to_contacts",
         signature=_META_SIGNATURE, secrets=_META_SECRETS,
@@ -147,7 +150,7 @@ CHANNELS: tuple[Channel, ...] = (
             secrets=("INSTAGRAM_ACCESS_TOKEN",), hosts=_GRAPH_HOSTS),
     ),
     Channel(
-        name="twitter", title="X", description="X (Twitter) Account Activity webhooks: mentions, replies, DMs",
+        name="twitter", conversation_prefix="tw-", title="X", description="X (Twitter) Account Activity webhooks: mentions, replies, DMs",
         transport="webhook", http_port=8085,
         normaliser="services.ingest.twitter.normalise:twitter_webhook_to_contacts",
         signature="HMAC-SHA256 of the raw body with the consumer secret, base64, in x-twitter-webhooks-signature",
@@ -160,7 +163,7 @@ CHANNELS: tuple[Channel, ...] = (
             secrets=("X_USER_ACCESS_TOKEN",), hosts=("api.x.com",)),
     ),
     Channel(
-        name="email", title="e-mail", description="mail over SMTP from the gemeente's mail relay",
+        name="email", conversation_prefix="em-", title="e-mail", description="mail over SMTP from the gemeente's mail relay",
         transport="smtp", http_port=8086,
         normaliser="services.ingest.email.normalise:email_to_contact",
         signature="only the gemeente's own recipient addresses are accepted (the relay does SPF/DKIM)",
@@ -171,7 +174,7 @@ CHANNELS: tuple[Channel, ...] = (
             sender="services.ingest.email.reply:SENDER", retention_days=_REPLY_DAYS, after_crash="resend"),
     ),
     Channel(
-        name="kcc", title="KCC", description="contacts the KCC (phone, desk) records over gRPC",
+        name="kcc", conversation_prefix="kcc-", title="KCC", description="contacts the KCC (phone, desk) records over gRPC",
         transport="grpc", http_port=8087,
         normaliser="services.ingest.kcc.normalise:kcc_submission_to_contact",
         signature="a bearer token of the KCC role (KCC_API_TOKEN), over TLS where configured",
@@ -187,6 +190,11 @@ REPLY_CHANNELS: tuple[Channel, ...] = tuple(c for c in CHANNELS if c.replies.can
 
 def channel(name: str) -> Channel:
     return BY_NAME[name]
+
+
+def channel_of_conversation(conversation_id: str) -> Channel | None:
+    """The channel a conversation id belongs to, by its prefix; None for an id of no channel."""
+    return next((c for c in CHANNELS if conversation_id.startswith(c.conversation_prefix)), None)
 
 
 def secret_names() -> tuple[str, ...]:

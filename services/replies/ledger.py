@@ -6,6 +6,8 @@ One Redis hash per reply, `reply:<reply id>` (expires after REPLY_LEDGER_TTL_SEC
   lease      ms until which the process working on it owns it (renewed before every attempt)
   since      ms of the first attempt (retries give up REPLY_RETRY_SECONDS after it)
   platform   the platform's id of what it accepted; `reply:pid:<platform id>` points back (status webhooks)
+  failure    the reason of a failed reply (a ReplyFailure label)
+  conversation, department   whose reply it is, noted by ReplyService (for Status and its permissions)
 Why this and what window remains: docs/adr/0013-the-send-ledger.md.
 """
 
@@ -15,9 +17,13 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from services.contract import codec
+
 from services.runtime.redis_store import script
 
 PREFIX = "reply:"
+# How long a reply id is remembered (REPLY_LEDGER_TTL_SECONDS): a retry of the same id within it is not sent.
+DEFAULT_TTL_SECONDS = 30 * 24 * 3600
 PLATFORM_PREFIX = "reply:pid:"
 ONCE_PREFIX = "reply:once:"
 
@@ -39,6 +45,13 @@ redis.call('HSETNX', k, 'since', now)
 redis.call('EXPIRE', k, ttl)
 return {verdict, state or '', redis.call('HGET', k, 'since'), ''}
 """
+
+
+def public_state(kept: str) -> int:
+    """The ReplyState of a ledger state: "sending" (and nothing yet) is still QUEUED to the outside."""
+    if kept in ("", "queued", "sending"):
+        return codec.ReplyState.REPLY_STATE_QUEUED
+    return codec.ReplyState.Value(f"REPLY_STATE_{kept.upper()}")
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,21 @@ class SendLedger:
         """(state, platform id) as kept now ("" when unknown)."""
         state, platform = await self.redis.hmget(self.key(reply_id), ["state", "platform"])
         return (state or b"").decode(), (platform or b"").decode()
+
+    async def note(self, reply_id: str, conversation_id: str, department: str) -> bool:
+        """ReplyService: whose reply this is (for Status), before it is published. False when the reply id
+        was noted before (a retry of the same Send: nothing is published twice)."""
+        key = self.key(reply_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(key, "conversation", conversation_id)
+            pipe.hsetnx(key, "department", department)
+            pipe.expire(key, self.ttl)
+            new, _, _ = await pipe.execute()
+        return bool(new)
+
+    async def describe(self, reply_id: str) -> dict[str, str]:
+        """Everything kept of a reply: state, platform, failure, conversation, department ({} when unknown)."""
+        return {k.decode(): v.decode() for k, v in (await self.redis.hgetall(self.key(reply_id))).items()}
 
     async def claim_once(self, once_key: str, reply_id: str) -> bool:
         """Whether `once_key` (a comment's one private reply) is this reply's: the first to claim it keeps it."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 
 from services.deployables import REPLIES
+from services.replies.ledger import DEFAULT_TTL_SECONDS
 from services.runtime.settings import REPO_ROOT, CommonSettings
 
 
@@ -40,5 +41,5 @@ class ReplySettings(CommonSettings):
     reply_backoff_max_seconds: float = Field(60.0, gt=0, description="Longest pause between two attempts.")
     reply_status_wait_seconds: float = Field(
         60.0, ge=0, description="After a crash mid-request (WhatsApp): wait this long for the platform's status before resending.")
-    reply_ledger_ttl_seconds: int = Field(30 * 24 * 3600, ge=24 * 3600, description="How long a reply id is remembered.")
+    reply_ledger_ttl_seconds: int = Field(DEFAULT_TTL_SECONDS, ge=24 * 3600, description="How long a reply id is remembered.")
     reply_max_in_flight: int = Field(1000, ge=1, description="Replies being worked on at once; fetching pauses above it.")

@@ -24,11 +24,13 @@ from prometheus_client import Counter, Histogram
 from redis.asyncio import Redis
 
 from services.contract import codec, topics
+from services.contract.departments import load_departments
 from services.contract.replies import status_of
+from services.contract.vocabulary import TRIAGE
 from services.ingest.addresses import AddressCipher, ReplyAddressBook
 from services.ingest.channels import BY_NAME as CHANNELS_BY_NAME
 from services.ingest.channels import REPLY_CHANNELS, Channel
-from services.replies.ledger import SendLedger
+from services.replies.ledger import SendLedger, public_state
 from services.replies.senders import (
     ChannelSender,
     Context,
@@ -96,8 +98,13 @@ class ReplySender:
     context: Callable[[], Context]
     publish: Publish
     settings: ReplySettings
+    departments: frozenset[str] = frozenset()
     clock: Callable[[], float] = time.time
     rng: random.Random = field(default_factory=random.Random)
+
+    def department_label(self, reply: codec.Reply) -> str:
+        """A metric label from a closed set: a reply on Kafka may name anything."""
+        return reply.department if reply.department in self.departments or reply.department == TRIAGE else "unknown"
 
     async def status(self, reply: codec.Reply, state: int, platform_id: str = "",
                      failure: int = Failure.REPLY_FAILURE_UNSPECIFIED) -> None:
@@ -109,7 +116,7 @@ class ReplySender:
         await self.ledger.failed(reply.reply_id, label)
         channel = codec.channel_label(reply.channel)
         FAILURES.labels(channel, label).inc()
-        REPLIES.labels(channel, reply.department, "failed").inc()
+        REPLIES.labels(channel, self.department_label(reply), "failed").inc()
         log.warning("reply %r on %s failed: %s (%s)", reply.reply_id, channel, label, detail)
         if record is not None:  # refused by the platform: kept with the reason for a person to look at
             topic, partition, offset, key, value = record
@@ -130,7 +137,7 @@ class ReplySender:
         if begun.verdict == "done":
             DUPLICATES.labels(channel).inc()
             # Its status again (it may have been lost in a crash after the ledger); consumers dedup on it.
-            await self.status(reply, State.Value(f"REPLY_STATE_{begun.state.upper()}"), begun.platform_id)
+            await self.status(reply, public_state(begun.state), begun.platform_id)
             return
         if begun.verdict == "new":
             await self.status(reply, State.REPLY_STATE_QUEUED)
@@ -164,7 +171,7 @@ class ReplySender:
             while time.monotonic() < deadline:
                 state, platform_id = await self.ledger.state(reply.reply_id)
                 if state not in ("sending", "queued", ""):
-                    await self.status(reply, State.Value(f"REPLY_STATE_{state.upper()}"), platform_id)
+                    await self.status(reply, public_state(state), platform_id)
                     return False
                 await asyncio.sleep(1.0)
             return True
@@ -201,7 +208,7 @@ class ReplySender:
                 await self.fail(reply, failed.failure, str(failed), record)
                 return
             await self.ledger.sent(reply.reply_id, accepted.platform_message_id)
-            REPLIES.labels(channel, reply.department, "sent").inc()
+            REPLIES.labels(channel, self.department_label(reply), "sent").inc()
             SEND_SECONDS.labels(channel).observe(self.clock() - started)
             await self.status(reply, State.REPLY_STATE_SENT, accepted.platform_message_id)
             return
@@ -361,7 +368,8 @@ class ReplyWorker:
             sender = ReplySender(
                 SendLedger(self.redis, settings.reply_ledger_ttl_seconds), ReplyAddressBook(self.redis, self.cipher),
                 wire_channels(settings, session),
-                lambda: Context(time.time(), self.templates, settings.reply_from_address), self.publish, settings)
+                lambda: Context(time.time(), self.templates, settings.reply_from_address), self.publish, settings,
+                frozenset(d.id for d in load_departments(settings.departments_file)))
             self.loop = ReplyLoop(self.consumer, sender, self.publish, settings.reply_max_in_flight)
             await self.producer.start()
             await self.consumer.start()

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 
 import grpc
-from gemeente.contact.v1 import handling_pb2_grpc, routing_pb2, routing_pb2_grpc
+from gemeente.contact.v1 import handling_pb2_grpc, replies_pb2_grpc, routing_pb2, routing_pb2_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
@@ -17,6 +17,8 @@ from services.contract import codec, topics
 from services.router.decision.routing import RoutingContext, decide_text, reroute
 from services.router.handling_api import SERVICE_NAME as HANDLING_SERVICE_NAME
 from services.router.handling_api import HandlingServicer
+from services.router.reply_api import SERVICE_NAME as REPLY_SERVICE_NAME
+from services.router.reply_api import ReplyServicer
 from services.router.memory import ConversationMemory, RoutedStore
 from services.runtime.grpc_server import add_port, create_server, token_table
 from services.runtime.settings import RoutingApiSettings
@@ -104,19 +106,22 @@ class RoutingServicer(routing_pb2_grpc.RoutingServiceServicer):
 
 
 def create_grpc_server(
-    servicer: RoutingServicer, handling: HandlingServicer, address: str, settings: RoutingApiSettings
+    servicer: RoutingServicer, handling: HandlingServicer, replies: ReplyServicer, address: str,
+    settings: RoutingApiSettings,
 ) -> grpc.aio.Server:
-    """RoutingService and the departments' HandlingService, with health checking and reflection; callers
-    authenticated by token, over TLS where a certificate is configured."""
+    """RoutingService, the departments' HandlingService and ReplyService, with health checking and
+    reflection; callers authenticated by token, over TLS where a certificate is configured."""
     server = create_server(token_table(settings, handling.departments))
     routing_pb2_grpc.add_RoutingServiceServicer_to_server(servicer, server)
     handling_pb2_grpc.add_HandlingServiceServicer_to_server(handling, server)
+    replies_pb2_grpc.add_ReplyServiceServicer_to_server(replies, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (
             SERVICE_NAME,
             HANDLING_SERVICE_NAME,
+            REPLY_SERVICE_NAME,
             health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
             reflection.SERVICE_NAME,
         ),

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from services.deployables import ROUTER
+from services.replies.ledger import DEFAULT_TTL_SECONDS
 from services.runtime.settings import REPO_ROOT, CommonSettings, RoutingApiSettings
 
 
@@ -37,6 +38,9 @@ class RouterSettings(CommonSettings, RoutingApiSettings):
     sticky_ttl_seconds: int = Field(
         14 * 24 * 3600, ge=60, description="How long a conversation's department is remembered."
     )
+    reply_ledger_ttl_seconds: int = Field(
+        DEFAULT_TTL_SECONDS, ge=24 * 3600,
+        description="How long ReplyService remembers a reply id (the reply sender's REPLY_LEDGER_TTL_SECONDS).")
     output_ledger_ttl_seconds: int = Field(
         8 * 24 * 3600, ge=3600, description="How long the router remembers what it published (no second copy after a crash)."
     )

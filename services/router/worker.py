@@ -34,6 +34,9 @@ from services.router.decision.deciders import Decider, UrgencyRater
 from services.router.decision.routing import RoutingContext, SourceRecord, route_records
 from services.router.handling_api import SERVICE_NAME as HANDLING_SERVICE_NAME
 from services.router.handling_api import HandlingServicer
+from services.router.reply_api import SERVICE_NAME as REPLY_SERVICE_NAME
+from services.router.reply_api import ReplyServicer
+from services.replies.ledger import SendLedger
 from services.router.memory import ConversationMemory, RoutedStore
 from services.router.outputs import (
     OutputLedger,
@@ -314,6 +317,8 @@ class RouterWorker:
         self.routing = RoutingServicer(RoutingContext(decider, urgency, {}, settings.sticky_switch_confidence),
                                        department_ids, store, memory, publish, config.department_of)
         self.handling = HandlingServicer(department_ids, publish)
+        self.replies = ReplyServicer(department_ids, memory, SendLedger(self.redis, settings.reply_ledger_ttl_seconds),
+                                     publish)
 
     def web_app(self) -> web.Application:
         async def is_ready() -> bool:
@@ -327,10 +332,10 @@ class RouterWorker:
         runner = web.AppRunner(self.web_app(), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, settings.router_host, settings.router_port).start()
-        grpc_server = create_grpc_server(self.routing, self.handling,
+        grpc_server = create_grpc_server(self.routing, self.handling, self.replies,
                                          f"{settings.router_host}:{settings.router_grpc_port}", settings)
         await grpc_server.start()
-        for name in ("", SERVICE_NAME, HANDLING_SERVICE_NAME):
+        for name in ("", SERVICE_NAME, HANDLING_SERVICE_NAME, REPLY_SERVICE_NAME):
             await grpc_server.health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         await self.producer.start()
         await self.consumer.start()

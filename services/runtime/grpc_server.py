@@ -11,6 +11,7 @@ checked before a handler sees them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 
 import grpc
@@ -20,6 +21,7 @@ from services.contract.access import (
     KCC,
     WEBCARE,
     AccessRefused,
+    Caller,
     TokenTable,
     authorise,
     is_open,
@@ -36,6 +38,8 @@ SERVER_OPTIONS = (
     ("grpc.max_send_message_length", MAX_REQUEST_BYTES),
 )
 _UNREADABLE = object()
+# Who is calling, for a handler whose answer depends on it (ReplyService: a department's conversations only).
+CALLER: ContextVar[Caller] = ContextVar("grpc_caller")
 
 
 class RequestGuard(grpc.aio.ServerInterceptor):
@@ -78,6 +82,7 @@ class RequestGuard(grpc.aio.ServerInterceptor):
             except AccessRefused as refused:
                 REFUSED.labels("permission_denied").inc()
                 await context.abort(grpc.StatusCode.PERMISSION_DENIED, str(refused))
+            CALLER.set(caller)
             return await behaviour(request, context)
 
         return grpc.unary_unary_rpc_method_handler(

@@ -12,10 +12,14 @@ import uuid
 from email import message_from_string
 from email.message import EmailMessage
 
+import grpc
 import pytest
+from gemeente.contact.v1 import replies_pb2, replies_pb2_grpc
 from kafka import KafkaProducer
 
 from services.contract import codec, topics
+from services.runtime.grpc_client import authenticated_channel
+from tests.conftest import SECRETS
 from tests.helpers import read_topics
 from tests.integration.test_channels import FIXTURES, meta_post, routed, twitter_post, unique
 
@@ -177,3 +181,62 @@ def test_a_channel_without_an_outbound_way_fails_with_no_reply_channel(stack, br
     publish(broker, reply)
     failed = [s for s in statuses(broker, reply.reply_id, State.REPLY_STATE_FAILED) if s.state == State.REPLY_STATE_FAILED]
     assert failed and failed[0].failure == Failure.REPLY_FAILURE_NO_REPLY_CHANNEL
+
+
+def department_token(department: str) -> str:
+    return dict(p.split("=", 1) for p in SECRETS["DEPARTMENT_API_TOKENS"].split(","))[department]
+
+
+def test_a_department_answers_through_reply_service_once_and_sees_its_status(stack, broker, doubles_ports):
+    _, extra, _ = stack
+    address = f"127.0.0.1:{extra['router_grpc']}"
+    sender = "3164" + str(uuid.uuid4().int)[:7]
+    message, wamid = whatsapp_message(stack, broker, sender)
+    routed_to = routed(broker, codec.Channel.CHANNEL_WHATSAPP, wamid).decision.department or "afval"
+    other = "verkeer" if routed_to != "verkeer" else "afval"
+    reply = codec.Reply(reply_id="r-" + uuid.uuid4().hex, conversation_id=message.conversation_id,
+                        in_reply_to=message.id, text="Uw melding is doorgezet naar de inzameldienst.",
+                        department=routed_to, staff_id="afd-7")
+    with authenticated_channel(address, department_token(other)) as elsewhere:
+        foreign = codec.Reply()
+        foreign.CopyFrom(reply)
+        foreign.department = other
+        with pytest.raises(grpc.RpcError) as refused:
+            replies_pb2_grpc.ReplyServiceStub(elsewhere).Send(replies_pb2.SendReplyRequest(reply=foreign), timeout=10)
+        assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED, "not this department's conversation"
+    with authenticated_channel(address, SECRETS["WEBCARE_API_TOKEN"] if routed_to == "triage"
+                               else department_token(routed_to)) as own:
+        stub = replies_pb2_grpc.ReplyServiceStub(own)
+        answers = [stub.Send(replies_pb2.SendReplyRequest(reply=reply), timeout=10) for _ in range(3)]
+        assert {a.reply_id for a in answers} == {reply.reply_id}
+        [request] = arrived(doubles_ports["meta"], lambda r: r["body"].get("to") == sender)
+        assert request["body"]["text"]["body"] == reply.text
+        deadline = time.monotonic() + 20
+        while (status := stub.Status(replies_pb2.ReplyStatusRequest(reply_id=reply.reply_id), timeout=10)).state \
+                != State.REPLY_STATE_SENT and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status.state == State.REPLY_STATE_SENT and status.platform_message_id.startswith("wamid.")
+        assert stub.Send(replies_pb2.SendReplyRequest(reply=reply), timeout=10).state == State.REPLY_STATE_SENT
+        with pytest.raises(grpc.RpcError) as unknown:
+            stub.Status(replies_pb2.ReplyStatusRequest(reply_id="r-nobody"), timeout=10)
+        assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+    assert len(arrived(doubles_ports["meta"], lambda r: r["body"].get("to") == sender, count=2, timeout=1)) == 1
+
+
+def test_reply_service_refuses_what_cannot_go(stack):
+    _, extra, _ = stack
+    with authenticated_channel(f"127.0.0.1:{extra['router_grpc']}", SECRETS["WEBCARE_API_TOKEN"]) as webcare:
+        stub = replies_pb2_grpc.ReplyServiceStub(webcare)
+        kcc = codec.Reply(reply_id="r-" + uuid.uuid4().hex, conversation_id="kcc-" + uuid.uuid4().hex, text="Hallo")
+        with pytest.raises(grpc.RpcError) as no_channel:
+            stub.Send(replies_pb2.SendReplyRequest(reply=kcc), timeout=10)
+        assert no_channel.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        assert "kanaal" in no_channel.value.details()
+        empty = codec.Reply(reply_id="r-" + uuid.uuid4().hex, conversation_id="wa-" + uuid.uuid4().hex)
+        with pytest.raises(grpc.RpcError) as invalid:
+            stub.Send(replies_pb2.SendReplyRequest(reply=empty), timeout=10)
+        assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    with authenticated_channel(f"127.0.0.1:{extra['router_grpc']}", SECRETS["KCC_API_TOKEN"]) as kcc_app:
+        with pytest.raises(grpc.RpcError) as not_allowed:
+            replies_pb2_grpc.ReplyServiceStub(kcc_app).Status(replies_pb2.ReplyStatusRequest(reply_id="r"), timeout=10)
+        assert not_allowed.value.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -44,7 +44,9 @@ DECLARED = {
     "console_action": "the console's five actions (services/console/web.py, each series made at start)",
     "sla": "'met' or 'missed'",
     "stage": "router.decode, router.decide, <channel>.normalise, 'other', 'unknown'",
-    "reason": "literals in code: the output ledger's skip reasons, the gRPC guard's refusal reasons",
+    "reason": "literals in code: the output ledger's skip reasons, the gRPC guard's refusal reasons; the "
+              "ReplyFailure enum's labels (replies failed) and RETRY_REASONS (services/replies/senders.py)",
+    "role": "the callers' roles (services/contract/access.py)",
     "error": "exception class names: bounded by the code that runs",
     "topic": "our topic names",
     "group": "our consumer group ids",

@@ -3,7 +3,7 @@
 import pytest
 from google.protobuf.descriptor import FileDescriptor
 
-from gemeente.contact.v1 import handling_pb2, ingest_pb2, routing_pb2
+from gemeente.contact.v1 import handling_pb2, ingest_pb2, replies_pb2, routing_pb2
 from services.contract import codec
 from services.contract.access import (
     DEPARTMENT,
@@ -29,7 +29,7 @@ def methods(module) -> set[str]:
 
 
 def test_every_method_we_serve_names_who_may_call_it():
-    served = methods(routing_pb2) | methods(handling_pb2) | methods(ingest_pb2)
+    served = methods(routing_pb2) | methods(handling_pb2) | methods(ingest_pb2) | methods(replies_pb2)
     assert served == set(PERMISSIONS)
 
 

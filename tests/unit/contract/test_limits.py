@@ -3,14 +3,14 @@
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from grpc_health.v1 import health_pb2
 
-from gemeente.contact.v1 import handling_pb2, ingest_pb2, routing_pb2
+from gemeente.contact.v1 import handling_pb2, ingest_pb2, replies_pb2, routing_pb2
 from services.contract import codec
 from services.contract.limits import DEFAULT_MAX_CHARS, MAX_CHARS, too_long
 
 
 def request_types() -> list[Descriptor]:
     found = []
-    for module in (routing_pb2, handling_pb2, ingest_pb2, health_pb2):
+    for module in (routing_pb2, handling_pb2, ingest_pb2, replies_pb2, health_pb2):
         for service in module.DESCRIPTOR.services_by_name.values():
             found += [method.input_type for method in service.methods]
     return found

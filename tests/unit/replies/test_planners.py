@@ -180,3 +180,16 @@ def test_a_web_form_is_answered_by_mail_when_it_carried_an_address_and_refused_o
 def test_no_address_kept_or_an_address_of_another_channel_is_an_unknown_conversation():
     assert refusal(WHATSAPP, reply(), None) == Failure.REPLY_FAILURE_UNKNOWN_CONVERSATION
     assert refusal(WHATSAPP, reply(), at(FB_DM, 1)) == Failure.REPLY_FAILURE_UNKNOWN_CONVERSATION
+
+
+def test_the_registry_names_each_channels_conversation_prefix_as_its_normaliser_writes_it():
+    from services.ingest.channels import CHANNELS, channel_of_conversation
+
+    prefixes = [c.conversation_prefix for c in CHANNELS]
+    assert all(prefixes) and not any(a != b and b.startswith(a) for a in prefixes for b in prefixes)
+    for channel in CHANNELS:
+        module = channel.normaliser.split(":")[0].replace(".", "/") + ".py"
+        sources = (REPO_ROOT / module).read_text() + (REPO_ROOT / "services/ingest/meta/messaging.py").read_text()
+        assert f'"{channel.conversation_prefix}"' in sources, channel.name
+        assert channel_of_conversation(channel.conversation_prefix + "abc") is channel
+    assert channel_of_conversation("xx-abc") is None

@@ -26,25 +26,35 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from gemeente.contact.v1 import contact_pb2 as gemeente_dot_contact_dot_v1_dot_contact__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!gemeente/contact/v1/replies.proto\x12\x13gemeente.contact.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!gemeente/contact/v1/contact.proto\"C\n\rReplyTemplate\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x12\n\nparameters\x18\x03 \x03(\t\"\x80\x03\n\x05Reply\x12\x10\n\x08reply_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x13\n\x0bin_reply_to\x18\x03 \x01(\t\x12\x34\n\x0b\x61uthor_role\x18\x04 \x01(\x0e\x32\x1f.gemeente.contact.v1.AuthorRole\x12\x12\n\ndepartment\x18\x05 \x01(\t\x12\x10\n\x08staff_id\x18\x06 \x01(\t\x12\x0c\n\x04text\x18\x07 \x01(\t\x12\x34\n\x08template\x18\x08 \x01(\x0b\x32\".gemeente.contact.v1.ReplyTemplate\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x07\x63hannel\x18\n \x01(\x0e\x32\x1c.gemeente.contact.v1.Channel\x12\x38\n\nvisibility\x18\x0b \x01(\x0e\x32$.gemeente.contact.v1.ReplyVisibility\"\xa5\x03\n\x0bReplyStatus\x12\x10\n\x08reply_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12-\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x1c.gemeente.contact.v1.Channel\x12.\n\x05state\x18\x04 \x01(\x0e\x32\x1f.gemeente.contact.v1.ReplyState\x12\x1b\n\x13platform_message_id\x18\x05 \x01(\t\x12\x32\n\x07\x66\x61ilure\x18\x06 \x01(\x0e\x32!.gemeente.contact.v1.ReplyFailure\x12\x13\n\x0b\x65xplanation\x18\x07 \x01(\t\x12&\n\x02\x61t\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ndepartment\x18\t \x01(\t\x12\x34\n\x0b\x61uthor_role\x18\n \x01(\x0e\x32\x1f.gemeente.contact.v1.AuthorRole\x12\x34\n\x10reply_created_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp*^\n\nAuthorRole\x12\x1b\n\x17\x41UTHOR_ROLE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41UTHOR_ROLE_WEBCARE\x10\x01\x12\x1a\n\x16\x41UTHOR_ROLE_DEPARTMENT\x10\x02*j\n\x0fReplyVisibility\x12\x1c\n\x18REPLY_VISIBILITY_DEFAULT\x10\x00\x12\x1b\n\x17REPLY_VISIBILITY_PUBLIC\x10\x01\x12\x1c\n\x18REPLY_VISIBILITY_PRIVATE\x10\x02*\xa0\x01\n\nReplyState\x12\x1b\n\x17REPLY_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12REPLY_STATE_QUEUED\x10\x01\x12\x14\n\x10REPLY_STATE_SENT\x10\x02\x12\x19\n\x15REPLY_STATE_DELIVERED\x10\x03\x12\x14\n\x10REPLY_STATE_READ\x10\x04\x12\x16\n\x12REPLY_STATE_FAILED\x10\x05*\xd0\x03\n\x0cReplyFailure\x12\x1d\n\x19REPLY_FAILURE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bREPLY_FAILURE_WINDOW_CLOSED\x10\x01\x12\"\n\x1eREPLY_FAILURE_NO_REPLY_CHANNEL\x10\x02\x12/\n+REPLY_FAILURE_PERSONAL_DATA_IN_PUBLIC_REPLY\x10\x03\x12&\n\"REPLY_FAILURE_UNKNOWN_CONVERSATION\x10\x04\x12\x1f\n\x1bREPLY_FAILURE_UNDELIVERABLE\x10\x05\x12\x1d\n\x19REPLY_FAILURE_UNSUPPORTED\x10\x06\x12\x1f\n\x1bREPLY_FAILURE_TOKEN_INVALID\x10\x07\x12\x19\n\x15REPLY_FAILURE_REFUSED\x10\x08\x12#\n\x1fREPLY_FAILURE_RETRIES_EXHAUSTED\x10\t\x12!\n\x1dREPLY_FAILURE_OUTCOME_UNKNOWN\x10\n\x12\x19\n\x15REPLY_FAILURE_INVALID\x10\x0b\x12$\n REPLY_FAILURE_PRIVATE_REPLY_USED\x10\x0c\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!gemeente/contact/v1/replies.proto\x12\x13gemeente.contact.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!gemeente/contact/v1/contact.proto\"C\n\rReplyTemplate\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x10\n\x08language\x18\x02 \x01(\t\x12\x12\n\nparameters\x18\x03 \x03(\t\"\x80\x03\n\x05Reply\x12\x10\n\x08reply_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x13\n\x0bin_reply_to\x18\x03 \x01(\t\x12\x34\n\x0b\x61uthor_role\x18\x04 \x01(\x0e\x32\x1f.gemeente.contact.v1.AuthorRole\x12\x12\n\ndepartment\x18\x05 \x01(\t\x12\x10\n\x08staff_id\x18\x06 \x01(\t\x12\x0c\n\x04text\x18\x07 \x01(\t\x12\x34\n\x08template\x18\x08 \x01(\x0b\x32\".gemeente.contact.v1.ReplyTemplate\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x07\x63hannel\x18\n \x01(\x0e\x32\x1c.gemeente.contact.v1.Channel\x12\x38\n\nvisibility\x18\x0b \x01(\x0e\x32$.gemeente.contact.v1.ReplyVisibility\"\xa5\x03\n\x0bReplyStatus\x12\x10\n\x08reply_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12-\n\x07\x63hannel\x18\x03 \x01(\x0e\x32\x1c.gemeente.contact.v1.Channel\x12.\n\x05state\x18\x04 \x01(\x0e\x32\x1f.gemeente.contact.v1.ReplyState\x12\x1b\n\x13platform_message_id\x18\x05 \x01(\t\x12\x32\n\x07\x66\x61ilure\x18\x06 \x01(\x0e\x32!.gemeente.contact.v1.ReplyFailure\x12\x13\n\x0b\x65xplanation\x18\x07 \x01(\t\x12&\n\x02\x61t\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\ndepartment\x18\t \x01(\t\x12\x34\n\x0b\x61uthor_role\x18\n \x01(\x0e\x32\x1f.gemeente.contact.v1.AuthorRole\x12\x34\n\x10reply_created_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"=\n\x10SendReplyRequest\x12)\n\x05reply\x18\x01 \x01(\x0b\x32\x1a.gemeente.contact.v1.Reply\"U\n\x11SendReplyResponse\x12\x10\n\x08reply_id\x18\x01 \x01(\t\x12.\n\x05state\x18\x02 \x01(\x0e\x32\x1f.gemeente.contact.v1.ReplyState\"&\n\x12ReplyStatusRequest\x12\x10\n\x08reply_id\x18\x01 \x01(\t\"\xd6\x01\n\x13ReplyStatusResponse\x12\x10\n\x08reply_id\x18\x01 \x01(\t\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12.\n\x05state\x18\x03 \x01(\x0e\x32\x1f.gemeente.contact.v1.ReplyState\x12\x1b\n\x13platform_message_id\x18\x04 \x01(\t\x12\x32\n\x07\x66\x61ilure\x18\x05 \x01(\x0e\x32!.gemeente.contact.v1.ReplyFailure\x12\x13\n\x0b\x65xplanation\x18\x06 \x01(\t*^\n\nAuthorRole\x12\x1b\n\x17\x41UTHOR_ROLE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x41UTHOR_ROLE_WEBCARE\x10\x01\x12\x1a\n\x16\x41UTHOR_ROLE_DEPARTMENT\x10\x02*j\n\x0fReplyVisibility\x12\x1c\n\x18REPLY_VISIBILITY_DEFAULT\x10\x00\x12\x1b\n\x17REPLY_VISIBILITY_PUBLIC\x10\x01\x12\x1c\n\x18REPLY_VISIBILITY_PRIVATE\x10\x02*\xa0\x01\n\nReplyState\x12\x1b\n\x17REPLY_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12REPLY_STATE_QUEUED\x10\x01\x12\x14\n\x10REPLY_STATE_SENT\x10\x02\x12\x19\n\x15REPLY_STATE_DELIVERED\x10\x03\x12\x14\n\x10REPLY_STATE_READ\x10\x04\x12\x16\n\x12REPLY_STATE_FAILED\x10\x05*\xd0\x03\n\x0cReplyFailure\x12\x1d\n\x19REPLY_FAILURE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bREPLY_FAILURE_WINDOW_CLOSED\x10\x01\x12\"\n\x1eREPLY_FAILURE_NO_REPLY_CHANNEL\x10\x02\x12/\n+REPLY_FAILURE_PERSONAL_DATA_IN_PUBLIC_REPLY\x10\x03\x12&\n\"REPLY_FAILURE_UNKNOWN_CONVERSATION\x10\x04\x12\x1f\n\x1bREPLY_FAILURE_UNDELIVERABLE\x10\x05\x12\x1d\n\x19REPLY_FAILURE_UNSUPPORTED\x10\x06\x12\x1f\n\x1bREPLY_FAILURE_TOKEN_INVALID\x10\x07\x12\x19\n\x15REPLY_FAILURE_REFUSED\x10\x08\x12#\n\x1fREPLY_FAILURE_RETRIES_EXHAUSTED\x10\t\x12!\n\x1dREPLY_FAILURE_OUTCOME_UNKNOWN\x10\n\x12\x19\n\x15REPLY_FAILURE_INVALID\x10\x0b\x12$\n REPLY_FAILURE_PRIVATE_REPLY_USED\x10\x0c\x32\xc2\x01\n\x0cReplyService\x12U\n\x04Send\x12%.gemeente.contact.v1.SendReplyRequest\x1a&.gemeente.contact.v1.SendReplyResponse\x12[\n\x06Status\x12\'.gemeente.contact.v1.ReplyStatusRequest\x1a(.gemeente.contact.v1.ReplyStatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'gemeente.contact.v1.replies_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_AUTHORROLE']._serialized_start=1006
-  _globals['_AUTHORROLE']._serialized_end=1100
-  _globals['_REPLYVISIBILITY']._serialized_start=1102
-  _globals['_REPLYVISIBILITY']._serialized_end=1208
-  _globals['_REPLYSTATE']._serialized_start=1211
-  _globals['_REPLYSTATE']._serialized_end=1371
-  _globals['_REPLYFAILURE']._serialized_start=1374
-  _globals['_REPLYFAILURE']._serialized_end=1838
+  _globals['_AUTHORROLE']._serialized_start=1413
+  _globals['_AUTHORROLE']._serialized_end=1507
+  _globals['_REPLYVISIBILITY']._serialized_start=1509
+  _globals['_REPLYVISIBILITY']._serialized_end=1615
+  _globals['_REPLYSTATE']._serialized_start=1618
+  _globals['_REPLYSTATE']._serialized_end=1778
+  _globals['_REPLYFAILURE']._serialized_start=1781
+  _globals['_REPLYFAILURE']._serialized_end=2245
   _globals['_REPLYTEMPLATE']._serialized_start=126
   _globals['_REPLYTEMPLATE']._serialized_end=193
   _globals['_REPLY']._serialized_start=196
   _globals['_REPLY']._serialized_end=580
   _globals['_REPLYSTATUS']._serialized_start=583
   _globals['_REPLYSTATUS']._serialized_end=1004
+  _globals['_SENDREPLYREQUEST']._serialized_start=1006
+  _globals['_SENDREPLYREQUEST']._serialized_end=1067
+  _globals['_SENDREPLYRESPONSE']._serialized_start=1069
+  _globals['_SENDREPLYRESPONSE']._serialized_end=1154
+  _globals['_REPLYSTATUSREQUEST']._serialized_start=1156
+  _globals['_REPLYSTATUSREQUEST']._serialized_end=1194
+  _globals['_REPLYSTATUSRESPONSE']._serialized_start=1197
+  _globals['_REPLYSTATUSRESPONSE']._serialized_end=1411
+  _globals['_REPLYSERVICE']._serialized_start=2248
+  _globals['_REPLYSERVICE']._serialized_end=2442
 # @@protoc_insertion_point(module_scope)

@@ -134,3 +134,39 @@ class ReplyStatus(_message.Message):
     author_role: AuthorRole
     reply_created_at: _timestamp_pb2.Timestamp
     def __init__(self, reply_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., channel: _Optional[_Union[_contact_pb2.Channel, str]] = ..., state: _Optional[_Union[ReplyState, str]] = ..., platform_message_id: _Optional[str] = ..., failure: _Optional[_Union[ReplyFailure, str]] = ..., explanation: _Optional[str] = ..., at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., department: _Optional[str] = ..., author_role: _Optional[_Union[AuthorRole, str]] = ..., reply_created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SendReplyRequest(_message.Message):
+    __slots__ = ("reply",)
+    REPLY_FIELD_NUMBER: _ClassVar[int]
+    reply: Reply
+    def __init__(self, reply: _Optional[_Union[Reply, _Mapping]] = ...) -> None: ...
+
+class SendReplyResponse(_message.Message):
+    __slots__ = ("reply_id", "state")
+    REPLY_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    reply_id: str
+    state: ReplyState
+    def __init__(self, reply_id: _Optional[str] = ..., state: _Optional[_Union[ReplyState, str]] = ...) -> None: ...
+
+class ReplyStatusRequest(_message.Message):
+    __slots__ = ("reply_id",)
+    REPLY_ID_FIELD_NUMBER: _ClassVar[int]
+    reply_id: str
+    def __init__(self, reply_id: _Optional[str] = ...) -> None: ...
+
+class ReplyStatusResponse(_message.Message):
+    __slots__ = ("reply_id", "conversation_id", "state", "platform_message_id", "failure", "explanation")
+    REPLY_ID_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PLATFORM_MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_FIELD_NUMBER: _ClassVar[int]
+    EXPLANATION_FIELD_NUMBER: _ClassVar[int]
+    reply_id: str
+    conversation_id: str
+    state: ReplyState
+    platform_message_id: str
+    failure: ReplyFailure
+    explanation: str
+    def __init__(self, reply_id: _Optional[str] = ..., conversation_id: _Optional[str] = ..., state: _Optional[_Union[ReplyState, str]] = ..., platform_message_id: _Optional[str] = ..., failure: _Optional[_Union[ReplyFailure, str]] = ..., explanation: _Optional[str] = ...) -> None: ...

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from gemeente.contact.v1 import replies_pb2 as gemeente_dot_contact_dot_v1_dot_replies__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -22,3 +23,131 @@ if _version_not_supported:
         + f' Please upgrade your grpc module to grpcio>={GRPC_GENERATED_VERSION}'
         + f' or downgrade your generated code using grpcio-tools<={GRPC_VERSION}.'
     )
+
+
+class ReplyServiceStub:
+    """How departments' own systems and the console answer a citizen. Served by the router beside
+    RoutingService and HandlingService, with the same tokens: webcare may answer any conversation, a
+    department only conversations routed to it.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.Send = channel.unary_unary(
+                '/gemeente.contact.v1.ReplyService/Send',
+                request_serializer=gemeente_dot_contact_dot_v1_dot_replies__pb2.SendReplyRequest.SerializeToString,
+                response_deserializer=gemeente_dot_contact_dot_v1_dot_replies__pb2.SendReplyResponse.FromString,
+                _registered_method=True)
+        self.Status = channel.unary_unary(
+                '/gemeente.contact.v1.ReplyService/Status',
+                request_serializer=gemeente_dot_contact_dot_v1_dot_replies__pb2.ReplyStatusRequest.SerializeToString,
+                response_deserializer=gemeente_dot_contact_dot_v1_dot_replies__pb2.ReplyStatusResponse.FromString,
+                _registered_method=True)
+
+
+class ReplyServiceServicer:
+    """How departments' own systems and the console answer a citizen. Served by the router beside
+    RoutingService and HandlingService, with the same tokens: webcare may answer any conversation, a
+    department only conversations routed to it.
+    """
+
+    def Send(self, request, context):
+        """Queue a reply (idempotent by reply_id). INVALID_ARGUMENT for an incomplete reply, PERMISSION_DENIED for
+        a conversation of another department, FAILED_PRECONDITION when the channel cannot carry an answer or
+        the conversation is unknown, UNAVAILABLE when Kafka does not acknowledge.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Status(self, request, context):
+        """A reply's current state. NOT_FOUND for a reply id nobody sent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_ReplyServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'Send': grpc.unary_unary_rpc_method_handler(
+                    servicer.Send,
+                    request_deserializer=gemeente_dot_contact_dot_v1_dot_replies__pb2.SendReplyRequest.FromString,
+                    response_serializer=gemeente_dot_contact_dot_v1_dot_replies__pb2.SendReplyResponse.SerializeToString,
+            ),
+            'Status': grpc.unary_unary_rpc_method_handler(
+                    servicer.Status,
+                    request_deserializer=gemeente_dot_contact_dot_v1_dot_replies__pb2.ReplyStatusRequest.FromString,
+                    response_serializer=gemeente_dot_contact_dot_v1_dot_replies__pb2.ReplyStatusResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'gemeente.contact.v1.ReplyService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('gemeente.contact.v1.ReplyService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class ReplyService:
+    """How departments' own systems and the console answer a citizen. Served by the router beside
+    RoutingService and HandlingService, with the same tokens: webcare may answer any conversation, a
+    department only conversations routed to it.
+    """
+
+    @staticmethod
+    def Send(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gemeente.contact.v1.ReplyService/Send',
+            gemeente_dot_contact_dot_v1_dot_replies__pb2.SendReplyRequest.SerializeToString,
+            gemeente_dot_contact_dot_v1_dot_replies__pb2.SendReplyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Status(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/gemeente.contact.v1.ReplyService/Status',
+            gemeente_dot_contact_dot_v1_dot_replies__pb2.ReplyStatusRequest.SerializeToString,
+            gemeente_dot_contact_dot_v1_dot_replies__pb2.ReplyStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
