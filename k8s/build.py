@@ -131,8 +131,10 @@ def kafka_users(department_ids: list[str]) -> list[dict]:
     write = ["Write", "Describe"]
     routed = [topics.routed_topic(d) for d in department_ids]
     users = [
-        kafka_user("gemeente-ingest", [acl("topic", topics.INBOUND, write), acl("topic", topics.DEADLETTER, write)],
-                   "the channel ingestors: publish citizen messages; dead-letter a body they cannot handle"),
+        kafka_user("gemeente-ingest", [acl("topic", topics.INBOUND, write), acl("topic", topics.DEADLETTER, write),
+                                       acl("topic", topics.REPLY_STATUS, write)],
+                   "the channel ingestors: publish citizen messages and the platforms' receipts of our replies; "
+                   "dead-letter a body they cannot handle"),
         kafka_user("gemeente-router", [
             acl("topic", topics.INBOUND, read),
             acl("group", "gemeente-router", ["Read"]),

@@ -12,6 +12,7 @@ from redis.exceptions import RedisError
 
 from services.contract import codec, topics
 from services.ingest.addresses import ReplyAddressBook
+from services.replies.receipts import ReceiptBook
 from services.ingest.dedup import Claim, DeliveryLedger, LedgerUnavailable
 from services.ingest.payload import Normalised, split_too_old
 from services.ingest.threads import ThreadIndex
@@ -65,6 +66,7 @@ class Deliverer:
         clock: Callable[[], float] = time.time,
         addresses: ReplyAddressBook | None = None,
         address_ttl_seconds: int = 0,
+        receipts: ReceiptBook | None = None,
     ):
         self.channel = channel
         self.publisher = publisher
@@ -77,6 +79,8 @@ class Deliverer:
         # Where answers go, kept at the edge (channels that can answer); never on Kafka.
         self.addresses = addresses
         self.address_ttl_seconds = address_ttl_seconds
+        # The platform's receipts of our replies (statuses), for the channels that can answer.
+        self.receipts = receipts
 
     async def deliver_normalised(self, normalised: Normalised) -> tuple[int, int]:
         """Deliver, count, and remember thread links; every transport (HTTP, SMTP, gRPC) ends here."""
@@ -90,6 +94,12 @@ class Deliverer:
         # Before publishing: an answer can only follow the message, so its address is there first.
         await self.keep_reply_addresses(messages, normalised.reply_addresses)
         published, duplicates = await self.deliver(messages)
+        if self.receipts is not None and normalised.receipts:
+            try:
+                await self.receipts.apply(normalised.receipts, self.publisher.publish)
+            except RedisError:
+                # A receipt only says how far a reply got; the webhook is acknowledged all the same.
+                log.warning("Redis unreachable: %d receipt(s) of replies not applied", len(normalised.receipts))
         for kind, count in normalised.ignored.items():
             IGNORED.labels(self.channel, kind).inc(count)
         if normalised.platform_errors:

@@ -29,6 +29,7 @@ from redis.asyncio import Redis
 
 from services.contract import codec, topics
 from services.ingest.addresses import AddressCipher, ReplyAddressBook
+from services.replies.receipts import ReceiptBook
 from services.ingest.channels import channel as channel_of
 from services.ingest.dedup import DeliveryLedger
 from services.ingest.delivery import PUBLISH_SECONDS, REQUESTS, Deliverer
@@ -211,7 +212,8 @@ def build_ingestor(settings: IngestorSettings, channel: str) -> Ingestor:
         deliverer=Deliverer(channel, publisher, ledger, settings.publish_timeout_seconds, threads,
                             max_age_seconds=settings.dedup_ttl_seconds if channel_of(channel).transport == "webhook"
                             else None,
-                            addresses=addresses, address_ttl_seconds=replies.retention_days * 86400),
+                            addresses=addresses, address_ttl_seconds=replies.retention_days * 86400,
+                            receipts=ReceiptBook(redis, channel) if replies.can_reply else None),
         pseudonymizer=Pseudonymizer(settings.author_pseudonym_key.get_secret_value().encode()),
         threads=threads,
         redis=redis,

@@ -83,6 +83,24 @@ class ReplyAddress:
         return cls(**{k: v for k, v in json.loads(data).items() if k in fields})
 
 
+@dataclass(frozen=True)
+class Receipt:
+    """A platform's word on one of our replies: sent, delivered, read or failed. Named by the platform's id
+    of what we sent, by our reply id where the platform echoes it (WhatsApp's biz_opaque_callback_data), or,
+    for a watermark (Messenger: everything before it), by the conversation and the time."""
+
+    state: str  # sent | delivered | read | failed
+    at: float  # the platform's time (epoch seconds)
+    platform_ids: tuple[str, ...] = ()
+    reply_id: str = ""
+    conversation_id: str = ""
+    watermark: float = 0.0
+    error_code: int | None = None
+
+
+RECEIPT_STATES = ("sent", "delivered", "read", "failed")
+
+
 @dataclass
 class Normalised:
     """What a channel's normaliser found in one body."""
@@ -96,6 +114,8 @@ class Normalised:
     platform_errors: list[int] = field(default_factory=list)
     # ContactMessage.id -> where an answer to it goes; kept encrypted at the edge, never published.
     reply_addresses: dict[str, ReplyAddress] = field(default_factory=dict)
+    # The platform's statuses of our replies (services/replies/receipts.py applies them).
+    receipts: list[Receipt] = field(default_factory=list)
 
     def platform_error(self, error: object) -> None:
         """The platform says it could not deliver something: acknowledged (a refusal is retried for days),

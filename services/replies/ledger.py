@@ -25,12 +25,17 @@ PREFIX = "reply:"
 # How long a reply id is remembered (REPLY_LEDGER_TTL_SECONDS): a retry of the same id within it is not sent.
 DEFAULT_TTL_SECONDS = 30 * 24 * 3600
 PLATFORM_PREFIX = "reply:pid:"
+# reply:sent:<conversation id>: a sorted set of the conversation's replies by the time they were sent, for
+# receipts that name a watermark instead of messages (Messenger).
+SENT_PREFIX = "reply:sent:"
 ONCE_PREFIX = "reply:once:"
 
-# ARGV: now ms, lease ms, ttl s. Returns {verdict, state, since, platform}.
+# ARGV: now ms, lease ms, ttl s, then field/value pairs of what the reply is about (set once). Returns
+# {verdict, state, since, platform}.
 _BEGIN = """
 local k = KEYS[1]
 local now, lease, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+for i = 4, #ARGV, 2 do redis.call('HSETNX', k, ARGV[i], ARGV[i + 1]) end
 local state = redis.call('HGET', k, 'state')
 if state and state ~= 'queued' and state ~= 'sending' then
   return {'done', state, '', redis.call('HGET', k, 'platform') or ''}
@@ -73,9 +78,12 @@ class SendLedger:
     def key(reply_id: str) -> str:
         return PREFIX + reply_id
 
-    async def begin(self, reply_id: str, now_ms: int, lease_ms: int) -> Begun:
+    async def begin(self, reply_id: str, now_ms: int, lease_ms: int, about: dict[str, str] | None = None) -> Begun:
+        """Own the reply for `lease_ms` unless another process does; `about` (conversation, channel, ...) is
+        kept with it so a status webhook can say whose reply it was."""
+        pairs = [item for field_value in (about or {}).items() for item in field_value]
         verdict, state, since, platform = await script(self.redis, _BEGIN)(
-            keys=[self.key(reply_id)], args=[now_ms, lease_ms, self.ttl])
+            keys=[self.key(reply_id)], args=[now_ms, lease_ms, self.ttl, *pairs])
         text = [v.decode() if isinstance(v, bytes) else str(v) for v in (verdict, state, since, platform)]
         return Begun(text[0], text[1], int(text[2] or 0), text[3])
 
@@ -87,11 +95,14 @@ class SendLedger:
         """The platform answered with a refusal: nothing went; the lease covers the back-off."""
         await self.redis.hset(self.key(reply_id), mapping={"inflight": 0, "lease": lease_until_ms})
 
-    async def sent(self, reply_id: str, platform_id: str) -> None:
+    async def sent(self, reply_id: str, platform_id: str, conversation_id: str = "", at_ms: int = 0) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(self.key(reply_id), mapping={"state": "sent", "inflight": 0, "platform": platform_id})
             if platform_id:
                 pipe.set(PLATFORM_PREFIX + platform_id, reply_id, ex=self.ttl)
+            if conversation_id:
+                pipe.zadd(SENT_PREFIX + conversation_id, {reply_id: at_ms})
+                pipe.expire(SENT_PREFIX + conversation_id, self.ttl)
             await pipe.execute()
 
     async def failed(self, reply_id: str, failure: str) -> None:

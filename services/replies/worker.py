@@ -132,7 +132,9 @@ class ReplySender:
         started = self.clock()
         lease_ms = int((self.settings.reply_request_timeout_seconds + LEASE_MARGIN_SECONDS) * 1000)
         channel = codec.channel_label(reply.channel)
-        while (begun := await self.ledger.begin(reply.reply_id, int(self.clock() * 1000), lease_ms)).verdict == "busy":
+        about = {"conversation": reply.conversation_id, "department": reply.department, "channel": str(reply.channel),
+                 "created": str(reply.created_at.ToMilliseconds()), "author": str(reply.author_role)}
+        while (begun := await self.ledger.begin(reply.reply_id, int(self.clock() * 1000), lease_ms, about)).verdict == "busy":
             await asyncio.sleep(1.0)  # another sender owns it for now (a rebalance): it will finish or lapse
         if begun.verdict == "done":
             DUPLICATES.labels(channel).inc()
@@ -207,7 +209,8 @@ class ReplySender:
                     TOKEN_INVALID.labels(channel).inc()
                 await self.fail(reply, failed.failure, str(failed), record)
                 return
-            await self.ledger.sent(reply.reply_id, accepted.platform_message_id)
+            await self.ledger.sent(reply.reply_id, accepted.platform_message_id, reply.conversation_id,
+                                   int(self.clock() * 1000))
             REPLIES.labels(channel, self.department_label(reply), "sent").inc()
             SEND_SECONDS.labels(channel).observe(self.clock() - started)
             await self.status(reply, State.REPLY_STATE_SENT, accepted.platform_message_id)

@@ -15,13 +15,15 @@ from datetime import datetime
 
 from services.contract import codec
 from services.contract.vocabulary import MAX_TEXT_CHARS
-from services.ingest.payload import Normalised, ReplyAddress, epoch, lst, obj, opt_obj, text
+from services.ingest.payload import Normalised, Receipt, ReplyAddress, epoch, lst, obj, opt_obj, text
 from services.ingest.pseudonym import Pseudonymizer
 
 _CONVERSATION_PREFIX = {codec.Channel.CHANNEL_FACEBOOK: "fb-", codec.Channel.CHANNEL_INSTAGRAM: "ig-"}
 # The reply address kind of a private conversation, by channel (services/ingest/payload.py ReplyAddress).
 DM_KIND = {codec.Channel.CHANNEL_FACEBOOK: "messenger", codec.Channel.CHANNEL_INSTAGRAM: "instagram_dm"}
-_OTHER_EVENTS = ("delivery", "read", "reaction", "optin", "referral", "account_linking", "policy_enforcement")
+_OTHER_EVENTS = ("reaction", "optin", "referral", "account_linking", "policy_enforcement")
+# Receipts of our replies: Messenger's message_deliveries and message_reads, Instagram's messaging_seen.
+_RECEIPT_EVENTS = {"delivery": "delivered", "read": "read"}
 
 
 def entry_changes(entries: list, wanted_field: str, result: Normalised) -> Iterator[tuple[str, dict, dict]]:
@@ -52,6 +54,16 @@ def _attachments(message: dict, where: str) -> list[codec.Attachment]:
     return found
 
 
+def receipt(body: dict, state: str, conversation_id: str, event: dict, where: str) -> Receipt:
+    """A delivery or read event: by its message ids where given, else everything before its watermark."""
+    mids = tuple(str(m) for m in lst(body.get("mids"), f"{where}.mids") if m) or (
+        (str(body["mid"]),) if body.get("mid") else ())
+    watermark = body.get("watermark")
+    at = epoch(event.get("timestamp"), f"{where}.timestamp", millis=True) if event.get("timestamp") else 0.0
+    return Receipt(state=state, at=at, platform_ids=mids, conversation_id=conversation_id,
+                   watermark=epoch(watermark, f"{where}.watermark", millis=True) if watermark else 0.0)
+
+
 def messaging_to_contacts(
     entries: list,
     channel: int,
@@ -69,6 +81,13 @@ def messaging_to_contacts(
             event = obj(raw_event, where)
             sender = text(obj(event.get("sender"), f"{where}.sender").get("id"), f"{where}.sender.id")
             recipient = text(obj(event.get("recipient"), f"{where}.recipient").get("id"), f"{where}.recipient.id")
+            conversation_id = (_CONVERSATION_PREFIX.get(channel, label + "-")
+                               + pseudonymizer.pseudonym(f"{label}-conversation", sender, recipient))
+            receipt_kind = next((name for name in _RECEIPT_EVENTS if name in event), None)
+            if receipt_kind is not None:
+                result.receipts.append(receipt(obj(event[receipt_kind], f"{where}.{receipt_kind}"),
+                                               _RECEIPT_EVENTS[receipt_kind], conversation_id, event, where))
+                continue
             if "message" in event:
                 message = obj(event["message"], f"{where}.message")
                 if message.get("is_echo"):
@@ -101,7 +120,7 @@ def messaging_to_contacts(
                     id=codec.message_id(channel, mid),
                     channel=channel,
                     channel_message_id=mid,
-                    conversation_id=_CONVERSATION_PREFIX.get(channel, label + "-") + pseudonymizer.pseudonym(f"{label}-conversation", sender, recipient),
+                    conversation_id=conversation_id,
                     received_at=received,
                     sent_at=sent_at,
                     author_id=pseudonymizer.pseudonym(f"{label}-user", sender),

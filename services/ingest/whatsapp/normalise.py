@@ -13,7 +13,18 @@ from datetime import datetime
 from services.contract import codec
 from services.contract.vocabulary import MAX_TEXT_CHARS
 from services.ingest.meta.messaging import entry_changes
-from services.ingest.payload import Normalised, PayloadError, ReplyAddress, epoch, lst, obj, opt_obj, text
+from services.ingest.payload import (
+    RECEIPT_STATES,
+    Normalised,
+    PayloadError,
+    Receipt,
+    ReplyAddress,
+    epoch,
+    lst,
+    obj,
+    opt_obj,
+    text,
+)
 from services.ingest.pseudonym import Pseudonymizer
 
 CHANNEL = codec.Channel.CHANNEL_WHATSAPP
@@ -90,9 +101,20 @@ def whatsapp_webhook_to_contacts(
                 names[str(contact["wa_id"])] = profile["name"]
         for error in lst(value.get("errors"), f"{where}.errors"):
             result.platform_error(error)
-        for status in lst(value.get("statuses"), f"{where}.statuses"):
-            status = obj(status, f"{where}.statuses[]")
-            result.ignore(f"status_{status.get('status', 'unknown')}")
+        for s_index, status in enumerate(lst(value.get("statuses"), f"{where}.statuses")):
+            s_where = f"{where}.statuses[{s_index}]"
+            status = obj(status, s_where)
+            state = status.get("status")
+            if state not in RECEIPT_STATES:  # deleted, warning, played: nothing a reply's state follows
+                result.ignore(f"status_{state}")
+                continue
+            errors = [e for e in lst(status.get("errors"), f"{s_where}.errors") if isinstance(e, dict)]
+            code = errors[0].get("code") if errors else None
+            result.receipts.append(Receipt(
+                state=state, at=epoch(status.get("timestamp"), f"{s_where}.timestamp"),
+                platform_ids=(text(status.get("id"), f"{s_where}.id"),),
+                reply_id=str(status.get("biz_opaque_callback_data") or ""),
+                error_code=code if isinstance(code, int) and not isinstance(code, bool) else None))
         for m_index, message in enumerate(lst(value.get("messages"), f"{where}.messages")):
             m_where = f"{where}.messages[{m_index}]"
             message = obj(message, m_where)

@@ -75,10 +75,12 @@ def test_replies_carry_their_title_and_what_they_answer(fixture, text):
     assert message.in_reply_to.startswith("wamid.")
 
 
-def test_statuses_are_counted_not_published():
+def test_statuses_are_receipts_of_our_replies_not_messages():
     result = normalise("statuses.json")
-    assert result.messages == []
-    assert result.ignored == {"status_delivered": 1, "status_read": 1}
+    assert result.messages == [] and result.ignored == {}
+    assert [(r.state, r.platform_ids, r.at) for r in result.receipts] == [
+        ("delivered", ("wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI3MTE5MjVBOTE3MDk5QUVFM0YA",), 1750263773),
+        ("read", ("wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI3MTE5MjVBOTE3MDk5QUVFM0YA",), 1750263801)]
 
 
 def test_unsupported_types_are_counted_not_published():
