@@ -244,3 +244,16 @@ def test_reply_service_refuses_what_cannot_go(stack):
         with pytest.raises(grpc.RpcError) as not_allowed:
             replies_pb2_grpc.ReplyServiceStub(kcc_app).Status(replies_pb2.ReplyStatusRequest(reply_id="r"), timeout=10)
         assert not_allowed.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_a_platform_that_is_down_gets_every_answer_afterwards_in_the_order_written(stack, broker, doubles_ports):
+    """The Graph API answers 503 for a while; the conversation's three answers wait and leave in order."""
+    sender = "3165" + str(uuid.uuid4().int)[:7]
+    message, _ = whatsapp_message(stack, broker, sender)
+    control(doubles_ports["meta"], "faults", "POST", [{"match": {"to": sender}, "times": 6, "fault": {"kind": "down"}}])
+    written = [answer(message, f"Bericht {n} van 3 over uw container.") for n in (1, 2, 3)]
+    publish(broker, *written)
+    requests = arrived(doubles_ports["meta"], lambda r: r["body"].get("to") == sender, count=3, timeout=60)
+    assert [r["body"]["text"]["body"] for r in requests] == [r.text for r in written]
+    refused = [r for r in control(doubles_ports["meta"]) if r["outcome"] == "refused" and r["body"].get("to") == sender]
+    assert len(refused) == 6, "the outage was seen and waited out"
