@@ -1,5 +1,6 @@
 """`make bench`: router throughput and ingest→routed latency against a bare aiokafka relay and a faust
-relay that does no work, where the router's time per message goes, and webhook ingest per ingestor.
+relay that does no work, where the router's time per message goes, webhook ingest per ingestor, the
+console's live feed and the replies through one sender (tools/bench/replies.py).
 
 Relays and router run as their own process on the same fresh Tansu broker, measured the same way:
   1. throughput, in BENCH_ROUNDS interleaved rounds of relay, faust relay, one router worker and two
@@ -39,6 +40,7 @@ from tools.bench.console import console_line, measure_console
 from tools.bench.figures import percentile
 from tools.bench.ingest import CHANNELS, cpu_seconds, measure_ingest
 from tools.bench.profile import routing_stages
+from tools.bench.replies import measure_replies, replies_line
 from tools.devstack.servers import (
     free_port,
     redis_url,
@@ -319,13 +321,17 @@ async def main() -> None:
             console_latencies, console_count = await measure_console(broker.address, redis_url(redis), workdir)
             print(console_line(console_latencies, console_count), flush=True)
             c50, c99 = percentile(console_latencies, 50) * 1000, percentile(console_latencies, 99) * 1000
+            reply_rate, reply_latencies = await measure_replies(broker.address, redis_url(redis), workdir)
+            print(replies_line(reply_rate, reply_latencies), flush=True)
+            r50, r99 = percentile(reply_latencies, 50) * 1000, percentile(reply_latencies, 99) * 1000
             print(f"pipeline_msgs_per_s={router_rate:.0f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
                   f"relay_msgs_per_s={relay_rate:.0f} ratio={router_rate / relay_rate:.3f} "
                   f"faust_relay_msgs_per_s={faust_rate:.0f} two_workers_msgs_per_s={two_rate:.0f} "
                   f"two_workers_scale={two_rate / router_rate:.2f} "
                   + " ".join(f"ingest_{name}_per_s={rate:.0f} ingest_{name}_cpu_ms={ingest_cpu[name]:.3f}"
                              for name, rate in ingest.items())
-                  + f" console_p50_ms={c50:.1f} console_p99_ms={c99:.1f}")
+                  + f" console_p50_ms={c50:.1f} console_p99_ms={c99:.1f}"
+                  + f" replies_per_s={reply_rate:.0f} reply_p50_ms={r50:.1f} reply_p99_ms={r99:.1f}")
         finally:
             redis.stop()
             broker.stop()
