@@ -26,5 +26,7 @@ async def post_json(session: aiohttp.ClientSession, url: str, token: str, body: 
             return response.status, response.headers, answer if isinstance(answer, dict) else {}
     except asyncio.TimeoutError:
         raise Retry("timeout", detail=f"no answer within {timeout_seconds:g} s") from None
-    except aiohttp.ClientError as exc:
+    except aiohttp.ClientConnectorError as exc:  # never connected: nothing reached the platform
         raise Retry("unreachable", detail=type(exc).__name__) from None
+    except aiohttp.ClientError as exc:  # the request went, the answer did not come: it may have been accepted
+        raise Retry("no_answer", detail=type(exc).__name__) from None

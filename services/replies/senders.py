@@ -28,7 +28,9 @@ Failure = codec.ReplyFailure
 # The platform calls a sender makes: the closed set of the `api` label.
 APIS = ("whatsapp", "messenger", "instagram", "comment", "private_reply", "x_dm", "x_tweet", "smtp")
 # Why a send is retried: the closed set of the `reason` label of retries.
-RETRY_REASONS = ("rate_limited", "pair_rate_limited", "server_error", "timeout", "unreachable", "temporary")
+RETRY_REASONS = ("rate_limited", "pair_rate_limited", "server_error", "timeout", "no_answer", "unreachable", "temporary")
+# Of those, the ones after which the platform may have accepted the request all the same.
+MAYBE_ACCEPTED = ("timeout", "no_answer")
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from services.replies.ledger import SendLedger, public_state
 from services.replies.senders import (
     ChannelSender,
     Context,
+    MAYBE_ACCEPTED,
     Failed,
     Outgoing,
     Refused,
@@ -169,16 +170,22 @@ class ReplySender:
         if policy == "resend":  # the receiver drops a second copy (e-mail: the same Message-ID)
             return True
         if policy == "await_status":  # the platform's status webhook carries the reply id
-            deadline = time.monotonic() + self.settings.reply_status_wait_seconds
-            while time.monotonic() < deadline:
-                state, platform_id = await self.ledger.state(reply.reply_id)
-                if state not in ("sending", "queued", ""):
-                    await self.status(reply, public_state(state), platform_id)
-                    return False
-                await asyncio.sleep(1.0)
-            return True
+            return not await self.went_after_all(reply)
         await self.fail(reply, Failure.REPLY_FAILURE_OUTCOME_UNKNOWN, "crashed while the platform had the request")
         return False
+
+    async def went_after_all(self, reply: codec.Reply) -> bool:
+        """Whether the platform's status webhook (applied by the ingestor) says the reply went, waiting up to
+        REPLY_STATUS_WAIT_SECONDS for it."""
+        deadline = time.monotonic() + self.settings.reply_status_wait_seconds
+        while True:
+            state, _ = await self.ledger.state(reply.reply_id)
+            if state not in ("sending", "queued", ""):
+                log.info("reply %r: the platform's status says it went (%s); not sent again", reply.reply_id, state)
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.5)
 
     async def send(self, reply: codec.Reply, wired: ChannelOut, outgoing: Outgoing, since: float, record: tuple,
                    started: float) -> None:
@@ -192,6 +199,10 @@ class ReplySender:
             except Retry as retry:
                 attempt += 1
                 RETRIES.labels(channel, retry.reason).inc()
+                if (retry.reason in MAYBE_ACCEPTED and wired.channel.replies.after_crash == "await_status"
+                        and await self.went_after_all(reply)):
+                    REPLIES.labels(channel, self.department_label(reply), "sent").inc()
+                    return  # its sent status came with the receipt
                 if self.clock() - since > self.settings.reply_retry_seconds:
                     await self.ledger.not_sent(reply.reply_id, 0)
                     await self.fail(reply, Failure.REPLY_FAILURE_RETRIES_EXHAUSTED, str(retry), record)
