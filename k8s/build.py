@@ -147,7 +147,7 @@ def kafka_users(department_ids: list[str]) -> list[dict]:
            "reads back its own outputs after a crash"),
         kafka_user("gemeente-metrics", [
             *(acl("topic", name, read) for name in
-              (topics.INBOUND, topics.TRIAGE, topics.DEADLETTER, topics.HANDLED, *routed)),
+              (topics.INBOUND, topics.TRIAGE, topics.DEADLETTER, topics.HANDLED, topics.REPLY_STATUS, *routed)),
             acl("group", "gemeente-metrics", ["Read"]),
             acl("topic", topics.ALERTS, write),
         ], "the metrics service: reads every topic, writes spike alerts"),

@@ -159,6 +159,8 @@ def department() -> Dashboard:
                [(f"sum by (priority) (rate(contact_messages_by_priority_total{{{d}}}[15m])) * 3600", "{{priority}}")]),
         bars("Per categorie (24 uur)",
              [(f"sum by (category) (increase(contact_messages_by_category_total{{{d}}}[{DAY}]))", "{{category}}")]),
+        series("Antwoorden in het kanaal van de inwoner (per uur)",
+               [(f"sum by (state) (rate(contact_reply_statuses_total{{{d}}}[15m])) * 3600", "{{state}}")]),
         table("Lopende pieken", f"max by (category) (contact_spike_messages{{{d}}})"),
     ], [department_variable()])
 
@@ -192,6 +194,11 @@ def system() -> Dashboard:
                "percentunit"),
         series("Console: verbonden schermen en triagewachtrij", [
             ("sum(console_live_viewers)", "schermen"), ("max(console_triage_rows)", "rijen in triage")]),
+        series("Antwoorden: mislukt per reden (per uur)",
+               [("sum by (channel, reason) (increase(contact_reply_failed_total[1h]))", "{{channel}} {{reason}}")]),
+        series("Antwoorden: tot afgeleverd p90",
+               [("histogram_quantile(0.9, sum by (le, channel) (rate(contact_reply_delivered_seconds_bucket[1h])))",
+                 "{{channel}}")], "s"),
         series("Console: acties per uitkomst (per uur)",
                [("sum by (console_action, outcome) (increase(console_actions_total[1h]))", "{{console_action}} {{outcome}}")]),
     ])

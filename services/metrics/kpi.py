@@ -29,6 +29,17 @@ DEAD_LETTER_STAGES = frozenset({"router.decode", "router.decide", CONSUMER_STAGE
 })
 
 
+def first_reply_of(status: codec.ReplyStatus) -> codec.HandledEvent | None:
+    """A reply that really left (its SENT status) is the conversation's reply at the platform's time: the
+    first since the citizen wrote stops the response clock, as a department's first_reply report does
+    (one HandledEvent per reply, so a status seen twice answers once)."""
+    if status.state != codec.ReplyState.REPLY_STATE_SENT or not status.conversation_id:
+        return None
+    return codec.HandledEvent(event_id=f"reply:{status.reply_id}", conversation_id=status.conversation_id,
+                              department=status.department, action=codec.HandledAction.HANDLED_ACTION_FIRST_REPLY,
+                              occurred_at=status.at, handler_id="reply")
+
+
 def dead_letter_stage_label(stage: str) -> str:
     """A stage of DEAD_LETTER_STAGES; "unknown" when empty, "other" for anything else."""
     return stage if stage in DEAD_LETTER_STAGES else ("unknown" if not stage else "other")

@@ -23,6 +23,9 @@ SPIKE_BUCKET = "metrics:spikes:"  # + bucket number: hash "department\x1fkey" â†
 # Until 2026-11 the words behind each theme were kept here without expiry; deleted on load.
 LEGACY_SPIKE_LABELS = "metrics:spike-labels"
 SPIKES_ACTIVE = "metrics:spikes-active"
+# metrics:reply-status:<reply id>:<state>: a status already counted (statuses are published at least once).
+REPLY_STATUS_SEEN = "metrics:reply-status:"
+REPLY_STATUS_SEEN_SECONDS = 2 * 86400
 _SEP = "\x1f"
 
 
@@ -62,6 +65,15 @@ class KpiStore:
             for (department, key), spike in detector.active.items():
                 pipe.hset(SPIKES_ACTIVE, f"{department}{_SEP}{key}", json.dumps(asdict(spike)))
             await pipe.execute()
+
+    async def first_sightings(self, keys: list[str]) -> list[bool]:
+        """For each key, whether this is the first time it is seen (kept REPLY_STATUS_SEEN_SECONDS)."""
+        if not keys:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.set(REPLY_STATUS_SEEN + key, 1, nx=True, ex=REPLY_STATUS_SEEN_SECONDS)
+            return [bool(new) for new in await pipe.execute()]
 
     async def load(self, ledger: ConversationLedger, detector: SpikeDetector) -> None:
         waiting = await self.redis.hgetall(WAITING)

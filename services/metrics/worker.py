@@ -19,6 +19,7 @@ from services.contract.departments import load_routing_config
 from services.metrics.config import TRIAGE, load_kpi_config
 from services.metrics.kpi import (
     dead_letter_stage_label,
+    first_reply_of,
     observe_routed,
     redis_memory_ratio,
     spike_alert,
@@ -79,6 +80,18 @@ FIRST_RESPONSES = Counter(
     "contact_first_responses_total",
     "First replies by department, channel and whether they came within the department's SLA (met/missed).",
     ["department", "channel", "sla"],
+)
+REPLY_STATUSES = Counter(
+    "contact_reply_statuses_total",
+    "Replies reaching a state (queued, sent, delivered, read, failed), by channel and department; each once.",
+    ["channel", "department", "state"],
+)
+REPLY_FAILED = Counter(
+    "contact_reply_failed_total", "Failed replies by channel and reason (ReplyFailure).", ["channel", "reason"]
+)
+REPLY_DELIVERED_SECONDS = Histogram(
+    "contact_reply_delivered_seconds", "From a reply written to the platform saying it was delivered.", ["channel"],
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600, 24 * 3600),
 )
 HANDLED = Counter(
     "contact_handled_events_total", "HandledEvents read from contact.handled, by department and action.",
@@ -292,6 +305,31 @@ class KpiRecorder:
             self.record_handled(handled_event)
         await self.save([])
 
+    async def count_reply_statuses(self, events: list) -> None:
+        statuses = []
+        for event in events:
+            try:
+                statuses.append(codec.decode_reply_status(event.value))
+            except codec.UndecodableRecord:
+                UNREADABLE.labels(topics.REPLY_STATUS).inc()
+        # A status may be published twice (at least once): each reply and state is counted once.
+        fresh = await self.store.first_sightings([f"{s.reply_id}:{s.state}" for s in statuses])
+        for status, new in zip(statuses, fresh):
+            if not new:
+                continue
+            channel = codec.channel_label(status.channel)
+            department = status.department if status.department in self.known else "unknown"
+            REPLY_STATUSES.labels(channel, department, codec.reply_state_label(status.state)).inc()
+            if status.state == codec.ReplyState.REPLY_STATE_FAILED:
+                REPLY_FAILED.labels(channel, codec.reply_failure_label(status.failure)).inc()
+            elif status.state == codec.ReplyState.REPLY_STATE_DELIVERED and status.HasField("reply_created_at"):
+                REPLY_DELIVERED_SECONDS.labels(channel).observe(
+                    max(0.0, codec.epoch_seconds(status.at) - codec.epoch_seconds(status.reply_created_at)))
+            first_reply = first_reply_of(status)
+            if first_reply is not None:
+                self.record_handled(first_reply)
+        await self.save([])
+
     def record_handled(self, event: codec.HandledEvent) -> None:
         department = event.department if event.department in self.known else "unknown"
         HANDLED.labels(department, codec.action_label(event.action)).inc()
@@ -363,6 +401,10 @@ def create_app(settings: MetricsSettings) -> faust.App:
     @app.agent(topic(topics.HANDLED))
     async def follow_handled(stream: faust.StreamT) -> None:
         await kpis.follow("handled events", stream, kpis.count_handled)
+
+    @app.agent(topic(topics.REPLY_STATUS))
+    async def follow_reply_statuses(stream: faust.StreamT) -> None:
+        await kpis.follow("reply statuses", stream, kpis.count_reply_statuses)
 
     @app.agent(topic(topics.DEADLETTER))
     async def count_dead_letters(stream: faust.StreamT) -> None:

@@ -226,6 +226,17 @@ def test_a_department_answers_through_reply_service_once_and_sees_its_status(sta
             stub.Status(replies_pb2.ReplyStatusRequest(reply_id="r-nobody"), timeout=10)
         assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
     assert len(arrived(doubles_ports["meta"], lambda r: r["body"].get("to") == sender, count=2, timeout=1)) == 1
+    # The KPIs count what really left, from contact.reply-status.
+    urls, _, _ = stack
+    series = f'contact_reply_statuses_total{{channel="whatsapp",department="{routed_to}",state="sent"}}'
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(urls["metrics"] + "/metrics", timeout=5) as response:
+            exported = response.read().decode()
+        if series in exported:
+            break
+        time.sleep(0.5)
+    assert series in exported
 
 
 def test_reply_service_refuses_what_cannot_go(stack):

@@ -47,6 +47,7 @@ DECLARED = {
     "reason": "literals in code: the output ledger's skip reasons, the gRPC guard's refusal reasons; the "
               "ReplyFailure enum's labels (replies failed) and RETRY_REASONS (services/replies/senders.py)",
     "role": "the callers' roles (services/contract/access.py)",
+    "state": "the ReplyState enum (codec.reply_state_label)",
     "error": "exception class names: bounded by the code that runs",
     "topic": "our topic names",
     "group": "our consumer group ids",

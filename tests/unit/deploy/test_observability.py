@@ -23,7 +23,8 @@ GRAFANA = REPO_ROOT / "deploy" / "grafana"
 METRIC_MODULES = [
     "services.ingest.http", "services.runtime.stream", "services.router.worker", "services.router.api",
     "services.metrics.worker", "services.router.handling_api", "services.ingest.email.app", "services.ingest.kcc.app",
-    "services.ingest.twitter.app", "services.console.worker",
+    "services.ingest.twitter.app", "services.console.worker", "services.replies.worker", "services.replies.receipts",
+    "services.router.reply_api",
 ]
 # Exported by prometheus_client's default collectors or by Prometheus itself.
 STANDARD = {"up": set(), "process_resident_memory_bytes": set(), "process_cpu_seconds_total": set(),
