@@ -24,6 +24,8 @@ from gemeente.contact.v1 import (
     handling_pb2_grpc,
     ingest_pb2,
     ingest_pb2_grpc,
+    replies_pb2,
+    replies_pb2_grpc,
     routing_pb2,
     routing_pb2_grpc,
 )
@@ -32,6 +34,7 @@ from services.contract import codec, topics
 from services.contract.access import bearer, parse_department_tokens
 from services.contract.departments import load_departments
 from services.contract.vocabulary import TRIAGE
+from services.ingest.channels import channel_of_conversation
 from services.ingest.signatures import base64_signature, hex_signature
 from services.metrics.config import load_kpi_config
 from services.metrics.office_hours import epoch_to_datetime
@@ -223,11 +226,19 @@ def office_hours_note(settings: DemoSettings, departments: list) -> str:
 
 # Below this score webcare in the demo treats the top suggestion as no real candidate.
 PLAUSIBLE_SUGGESTION = 0.1
+# What the demo's departments answer, in the citizen's own channel (Dutch: the citizen reads it).
+DEMO_ANSWERS = {
+    "afval": "Dank voor uw melding. De inzameldienst komt uw container binnen twee werkdagen alsnog legen.",
+    "verkeer": "Dank u wel. We hebben de melding doorgezet naar de wegbeheerder; die kijkt er deze week naar.",
+    "openbare_ruimte": "Bedankt voor uw melding. Een medewerker van de buitendienst komt het bekijken.",
+    "*": "Dank voor uw bericht. We hebben het doorgestuurd naar de juiste afdeling; u hoort binnenkort van ons.",
+}
 
 
 class Departments:
-    """Simulated departments and webcare: departments answer what reaches them over the HandlingService,
-    like a department's own system would, and webcare places triaged messages with the RoutingService's
+    """Simulated departments and webcare: departments answer what reaches them in the citizen's channel
+    through ReplyService (by phone over the HandlingService where the channel has no way back), like a
+    department's own system would, and webcare places triaged messages with the RoutingService's
     Reroute, so the response-time KPIs move."""
 
     def __init__(self, settings: DemoSettings) -> None:
@@ -264,9 +275,43 @@ class Departments:
                 await self._place(routed.message.id, best.department)
             return
         await asyncio.sleep(self.random.uniform(0.1, 1.0) * within)
+        channel = channel_of_conversation(conversation)
+        if channel is not None and channel.replies.can_reply:
+            await self._reply(routed)
+            return
+        # No outbound channel (KCC): the answer was a phone call, reported as handled.
         await self._report(conversation, department, codec.HandledAction.HANDLED_ACTION_FIRST_REPLY)
         say(f"  {department} answered conversation {conversation[:8]}… "
-            f"({codec.channel_label(routed.message.channel)}, HandledEvent first_reply)")
+            f"({codec.channel_label(routed.message.channel)}: by phone, HandledEvent first_reply)")
+
+    async def _reply(self, routed: codec.RoutedMessage) -> None:
+        """Answer in the citizen's own channel through ReplyService, then say what the citizen received."""
+        department = routed.decision.department
+        text = DEMO_ANSWERS.get(department, DEMO_ANSWERS["*"])
+        reply = codec.Reply(reply_id=f"demo-{routed.message.id}", conversation_id=routed.message.conversation_id,
+                            in_reply_to=routed.message.id, department=department, staff_id=f"demo-{department}",
+                            text=text)
+        token = self.department_tokens.get(department) or self.settings.webcare_api_token.get_secret_value()
+        channel_name = codec.channel_label(routed.message.channel)
+        try:
+            async with grpc.aio.insecure_channel(self.settings.router_grpc_address) as channel:
+                stub = replies_pb2_grpc.ReplyServiceStub(channel)
+                await stub.Send(replies_pb2.SendReplyRequest(reply=reply), timeout=10, metadata=bearer(token))
+                status = None
+                for _ in range(40):
+                    await asyncio.sleep(0.25)
+                    status = await stub.Status(replies_pb2.ReplyStatusRequest(reply_id=reply.reply_id), timeout=10,
+                                               metadata=bearer(token))
+                    if status.state not in (codec.ReplyState.REPLY_STATE_UNSPECIFIED, codec.ReplyState.REPLY_STATE_QUEUED):
+                        break
+        except grpc.aio.AioRpcError as exc:
+            say(f"  ! {department} could not answer on {channel_name}: {exc.code().name} {exc.details()}")
+            return
+        state = codec.reply_state_label(status.state) if status else "queued"
+        outcome = (f"the citizen received on {channel_name}: “{text[:60]}”" if state in ("sent", "delivered", "read")
+                   else f"not sent ({codec.reply_failure_label(status.failure)}: {status.explanation})")
+        say(f"  {department} answered conversation {routed.message.conversation_id[:8]}… through ReplyService; "
+            f"{outcome} [{state}]")
 
     async def _place(self, message_id: str, department: str) -> None:
         try:
@@ -351,7 +396,7 @@ async def run(settings: DemoSettings) -> None:
                     if settings.demo_exit_when_done:
                         return
                     say(office_hours_note(settings, departments))
-                    say("demo: departments answer within a minute (HandlingService); "
+                    say("demo: departments answer within a minute in the citizen's channel (ReplyService); "
                         + (f"a new message every ~{settings.demo_trickle_seconds:.0f} s; "
                            if settings.demo_trickle_seconds else "")
                         + "Ctrl-C stops everything.")
