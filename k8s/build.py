@@ -157,7 +157,7 @@ def kafka_users(department_ids: list[str]) -> list[dict]:
            "every replica reads all); places through the router's gRPC API"),
         kafka_user("gemeente-replies", [
             acl("topic", topics.REPLIES, read),
-            acl("group", "gemeente-replies", ["Read"]),
+            acl("group", "gemeente-replies", ["Read"], "prefix"),  # one group per REPLY_CHANNELS split
             acl("topic", topics.REPLY_STATUS, write),
             acl("topic", topics.DEADLETTER, write),
         ], "the reply sender: reads the replies, writes their statuses; dead-letters a reply a platform refused"),

@@ -53,8 +53,8 @@ STATE_LABELS: tuple[str, ...] = tuple(codec.reply_state_label(s) for s in (*_RAN
 
 
 def advances(current: int, new: int) -> bool:
-    """Whether a reply in state `current` may move to `new`: forward only, nothing after FAILED, and
-    FAILED only before the platform took it (a failure receipt after SENT is kept as FAILED too)."""
+    """Whether a reply in state `current` may move to `new`: forward only, nothing after FAILED; FAILED from
+    any other state (a platform may fail a reply after accepting it: WhatsApp 131026 in a status)."""
     if current == State.REPLY_STATE_FAILED:
         return False
     if new == State.REPLY_STATE_FAILED:

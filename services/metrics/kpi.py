@@ -24,9 +24,9 @@ class RoutedObservation:
 
 
 # The stages that dead-letter: the router's, a department consumer's, and each ingestor's.
-DEAD_LETTER_STAGES = frozenset({"router.decode", "router.decide", CONSUMER_STAGE} | {
+DEAD_LETTER_STAGES = frozenset({"router.decode", "router.decide", CONSUMER_STAGE, "replies.decode"} | {
     f"{name}.{stage}" for name in codec.channel_labels() for stage in ("normalise", "too_old")
-})
+} | {f"replies.{name}" for name in codec.channel_labels()})
 
 
 def first_reply_of(status: codec.ReplyStatus) -> codec.HandledEvent | None:

@@ -59,6 +59,15 @@ def public_state(kept: str) -> int:
     return codec.ReplyState.Value(f"REPLY_STATE_{kept.upper()}")
 
 
+# ARGV: platform id. SENT unless a receipt already moved the reply further.
+_SENT = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'queued' or state == 'sending' or not state then redis.call('HSET', KEYS[1], 'state', 'sent') end
+redis.call('HSET', KEYS[1], 'inflight', 0, 'platform', ARGV[1])
+return 1
+"""
+
+
 @dataclass(frozen=True)
 class Begun:
     """What the ledger said when work on a reply began."""
@@ -96,8 +105,9 @@ class SendLedger:
         await self.redis.hset(self.key(reply_id), mapping={"inflight": 0, "lease": lease_until_ms})
 
     async def sent(self, reply_id: str, platform_id: str, conversation_id: str = "", at_ms: int = 0) -> None:
+        """The platform accepted it. A receipt may have come first (delivered, read): it is not moved back."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.key(reply_id), mapping={"state": "sent", "inflight": 0, "platform": platform_id})
+            pipe.eval(_SENT, 1, self.key(reply_id), platform_id)
             if platform_id:
                 pipe.set(PLATFORM_PREFIX + platform_id, reply_id, ex=self.ttl)
             if conversation_id:

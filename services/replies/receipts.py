@@ -46,6 +46,9 @@ return redis.call('HMGET', k, 'conversation', 'department', 'channel', 'created'
 """
 
 
+_RANK = {"sent": 2, "delivered": 3, "read": 4, "failed": 5}
+
+
 def failure_of(receipt: Receipt) -> int:
     """A platform's failure after it had accepted (WhatsApp 131026 and friends) as one of our reasons."""
     if receipt.state != "failed":
@@ -90,12 +93,17 @@ class ReceiptBook:
     async def moves(self, receipts: Sequence[Receipt], mode: str) -> list[tuple[Receipt, str, tuple[bytes, bytes]]]:
         """(receipt, reply id, its ReplyStatus record) for every reply whose state the receipts move."""
         records = []
+        planned: dict[str, int] = {}  # reply id → the furthest state this batch already moves it to
         for receipt in receipts:
             failure = failure_of(receipt)
+            rank = _RANK[receipt.state]
             for reply_id in await self.reply_ids(receipt):
+                if planned.get(reply_id, 0) >= rank:
+                    continue  # the same news twice in one body, or older news after newer
                 kept = await self.advance(receipt, reply_id, mode)
                 if not kept:
                     continue
+                planned[reply_id] = rank
                 conversation, department, channel, created, author, platform = (
                     (v or b"").decode() for v in kept)
                 reply = codec.Reply(reply_id=reply_id, conversation_id=conversation, department=department,

@@ -1,11 +1,12 @@
 """The reply senders' one small interface, and the checks every channel shares. Pure.
 
-Each channel that can answer declares a `ChannelSender` in its own package (`services/ingest/<channel>/send.py`,
+Each channel that can answer declares a `ChannelSender` in its own package (`services/ingest/<channel>/reply.py`,
 named by `Replies.sender` in the channel registry), beside its ingestor:
 
   plan(reply, target, context) -> Outgoing          pure: the platform request, or Refused before anything is sent
   transport: "module:Class"                          the thin I/O, shared per platform (Graph API, X API, SMTP
-                                                     relay): Class(settings, session).send(outgoing, reply_id)
+                                                     relay): Class(settings, session, token).send(outgoing,
+                                                     reply_id)
                                                      says Accepted, or raises Retry or Failed
 
 The worker (services/replies/worker.py) does the rest the same way for every channel: the ledger, the

@@ -27,8 +27,7 @@ from services.contract import codec, topics
 from services.contract.departments import load_departments
 from services.contract.replies import status_of
 from services.contract.vocabulary import TRIAGE
-from services.ingest.addresses import AddressCipher, ReplyAddressBook
-from services.ingest.channels import BY_NAME as CHANNELS_BY_NAME
+from services.ingest.addresses import AddressCipher, AddressUnreadable, ReplyAddressBook
 from services.ingest.channels import REPLY_CHANNELS, Channel
 from services.replies.ledger import SendLedger, public_state
 from services.replies.senders import (
@@ -64,7 +63,21 @@ SEND_SECONDS = Histogram("contact_reply_send_seconds", "From a reply read to the
                          buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 10, 30, 60, 300))
 
 GROUP_ID = "gemeente-replies"
+
+
+def group_id(settings: ReplySettings) -> str:
+    """One consumer group per set of channels: with REPLY_CHANNELS, each split process reads every reply
+    and sends its own channels' (its KafkaUser may use the groups "gemeente-replies*")."""
+    served = served_channels(settings)
+    return GROUP_ID if served is None else f"{GROUP_ID}-{'-'.join(sorted(served))}"
+
+
+def served_channels(settings: ReplySettings) -> frozenset[str] | None:
+    wanted = frozenset(c.strip() for c in settings.reply_channels.split(",") if c.strip())
+    return wanted or None
 LEASE_MARGIN_SECONDS = 5.0
+# On SIGTERM, how long the replies in hand may take to finish (within the pod's 30 s grace period).
+STOP_GRACE_SECONDS = 15.0
 
 
 def backoff(attempt: int, cap: float, rng: random.Random) -> float:
@@ -100,6 +113,8 @@ class ReplySender:
     publish: Publish
     settings: ReplySettings
     departments: frozenset[str] = frozenset()
+    # The answering channels this process sends for; the others are another process's (None: all).
+    serves: frozenset[str] | None = None
     clock: Callable[[], float] = time.time
     rng: random.Random = field(default_factory=random.Random)
 
@@ -131,6 +146,10 @@ class ReplySender:
     async def handle(self, reply: codec.Reply, record: tuple) -> None:
         """Send `reply` once; return when it is sent or failed (retrying as long as the settings allow)."""
         started = self.clock()
+        if not reply.HasField("created_at"):  # published without ReplyService: written when it was read
+            reply.created_at.CopyFrom(codec.timestamp_from_epoch(started))
+        if self.serves is not None and codec.channel_label(reply.channel) not in self.serves:
+            return  # another reply sender (REPLY_CHANNELS) sends for this channel, in its own group
         lease_ms = int((self.settings.reply_request_timeout_seconds + LEASE_MARGIN_SECONDS) * 1000)
         channel = codec.channel_label(reply.channel)
         about = {"conversation": reply.conversation_id, "department": reply.department, "channel": str(reply.channel),
@@ -146,9 +165,7 @@ class ReplySender:
             await self.status(reply, State.REPLY_STATE_QUEUED)
         wired = self.channels.get(channel)
         if wired is None:
-            why = (Failure.REPLY_FAILURE_NO_REPLY_CHANNEL if not CHANNELS_BY_NAME.get(channel, None)
-                   or not CHANNELS_BY_NAME[channel].replies.can_reply else Failure.REPLY_FAILURE_UNSUPPORTED)
-            await self.fail(reply, why, "no sender for this channel in this process")
+            await self.fail(reply, Failure.REPLY_FAILURE_NO_REPLY_CHANNEL, "the channel cannot carry an answer")
             return
         if begun.verdict == "unsure" and not await self.recover(reply, wired, begun.since_ms):
             return
@@ -158,6 +175,9 @@ class ReplySender:
             outgoing = plan_reply(wired.sender, reply, target, self.context())
         except Refused as refused:
             await self.fail(reply, refused.failure, str(refused))
+            return
+        except AddressUnreadable:  # sealed with a key no longer configured: as good as no address
+            await self.fail(reply, Failure.REPLY_FAILURE_UNKNOWN_CONVERSATION, "the kept address does not decrypt")
             return
         if outgoing.once_key and not await self.ledger.claim_once(outgoing.once_key, reply.reply_id):
             await self.fail(reply, Failure.REPLY_FAILURE_PRIVATE_REPLY_USED, "the comment's private reply was used")
@@ -201,8 +221,9 @@ class ReplySender:
                 RETRIES.labels(channel, retry.reason).inc()
                 if (retry.reason in MAYBE_ACCEPTED and wired.channel.replies.after_crash == "await_status"
                         and await self.went_after_all(reply)):
-                    REPLIES.labels(channel, self.department_label(reply), "sent").inc()
-                    return  # its sent status came with the receipt
+                    state, _ = await self.ledger.state(reply.reply_id)
+                    REPLIES.labels(channel, self.department_label(reply), "failed" if state == "failed" else "sent").inc()
+                    return  # its status came with the receipt
                 if self.clock() - since > self.settings.reply_retry_seconds:
                     await self.ledger.not_sent(reply.reply_id, 0)
                     await self.fail(reply, Failure.REPLY_FAILURE_RETRIES_EXHAUSTED, str(retry), record)
@@ -267,6 +288,10 @@ class ReplyLoop(ConsumerRebalanceListener):
                     self.next_offset[tp] = message.offset + 1
                     self.enqueue(tp, message)
             await self.commit()
+        # A rolling restart: what is at a platform now finishes (a cut-off request is an unsure one), what
+        # waits in a back-off is left uncommitted for the next owner.
+        if self.workers:
+            await asyncio.wait(list(self.workers.values()), timeout=STOP_GRACE_SECONDS)
         for task in self.workers.values():
             task.cancel()
         await asyncio.gather(*self.workers.values(), return_exceptions=True)
@@ -359,7 +384,7 @@ class ReplyWorker:
         self.redis = Redis.from_url(settings.redis_url.get_secret_value(), socket_timeout=2.0, socket_connect_timeout=2.0)
         self.producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, client_id=GROUP_ID,
                                          acks="all", linger_ms=2, **security)
-        self.consumer = group_consumer(settings, GROUP_ID)
+        self.consumer = group_consumer(settings, group_id(settings))
         self.templates = load_templates(settings.templates_file)
         self.cipher = AddressCipher.from_setting(settings.reply_address_key.get_secret_value())
         self.loop: ReplyLoop | None = None
@@ -383,7 +408,7 @@ class ReplyWorker:
                 SendLedger(self.redis, settings.reply_ledger_ttl_seconds), ReplyAddressBook(self.redis, self.cipher),
                 wire_channels(settings, session),
                 lambda: Context(time.time(), self.templates, settings.reply_from_address), self.publish, settings,
-                frozenset(d.id for d in load_departments(settings.departments_file)))
+                frozenset(d.id for d in load_departments(settings.departments_file)), served_channels(settings))
             self.loop = ReplyLoop(self.consumer, sender, self.publish, settings.reply_max_in_flight)
             await self.producer.start()
             await self.consumer.start()
