@@ -26,6 +26,7 @@ from services.deployables import (
     CONSOLE,
     DEPLOYABLES,
     METRICS,
+    REPLIES,
     ROUTER,
     STORE_SECRETS,
     secret_names,
@@ -184,7 +185,13 @@ def flow_diagram() -> str:
     lines.append(f'  handled[("{topics.HANDLED}")]')
     lines.append(f'  metrics["metrics :{METRICS.http_port}"]')
     lines.append(f'  console["webcare console :{CONSOLE.extra_ports[0].default}<br/>live triage queue, claims"]')
-    lines.append('  redis[("Redis: dedup, threads, stickiness, KPI state")]')
+    replies = topics.REPLIES.replace(".", "_")
+    statuses = topics.REPLY_STATUS.replace(".", "_").replace("-", "_")
+    lines.append(f'  {replies}[("{topics.REPLIES}")]')
+    lines.append(f'  {statuses}[("{topics.REPLY_STATUS}")]')
+    lines.append(f'  replies["reply sender :{REPLIES.http_port}<br/>send ledger, one lane per conversation"]')
+    lines.append('  platforms["platforms and the mail relay"]')
+    lines.append('  redis[("Redis: dedup, threads, stickiness, KPI state, reply addresses (encrypted), send ledger")]')
     lines.append('  prometheus["Prometheus and Grafana"]')
     for c in CHANNELS:
         via = {"webhook": "webhook", "smtp": "SMTP", "grpc": "gRPC"}[c.transport]
@@ -199,6 +206,14 @@ def flow_diagram() -> str:
         "  triage --> console",
         '  console --- webcare["webcare team (browser)"]',
         "  departments -- HandlingService --> router",
+        "  departments -- ReplyService --> router",
+        f"  router --> {replies}",
+        f"  {replies} --> replies",
+        "  replies -- in the citizen's channel --> platforms",
+        "  platforms -- status webhooks --> ingest",
+        f"  replies --> {statuses}",
+        f"  ingest --> {statuses}",
+        f"  {statuses} --> metrics",
         "  console -- Reroute --> router",
         "  router --> handled",
         "  routed --> metrics",
@@ -209,6 +224,7 @@ def flow_diagram() -> str:
         "  router -.- redis",
         "  metrics -.- redis",
         "  console -.- redis",
+        "  replies -.- redis",
         "```",
     ]
     return "\n".join(lines)
