@@ -284,3 +284,23 @@ def test_an_answer_lost_after_the_platform_accepted_it_is_not_sent_twice(stack, 
     assert State.REPLY_STATE_SENT in fates and State.REPLY_STATE_READ in fates
     time.sleep(1)
     assert len(arrived(doubles_ports["meta"], lambda r: r["body"].get("to") == sender, count=2, timeout=0)) == 1
+
+
+def test_the_sender_killed_after_the_platform_accepted_does_not_send_again(stack, broker, doubles_ports):
+    """SIGKILL between the platform accepting and the sender recording it: the restarted sender finds the
+    reply in flight, waits for its lease, and the platform's status webhook (carrying the reply id) has
+    meanwhile said it went; nothing is sent a second time."""
+    urls, _, processes = stack
+    sender = "3167" + str(uuid.uuid4().int)[:7]
+    message, _ = whatsapp_message(stack, broker, sender)
+    control(doubles_ports["meta"], "faults", "POST",
+            [{"match": {"to": sender}, "times": 1, "fault": {"kind": "slow_answer", "seconds": 12}}])
+    reply = answer(message, "Ook na een harde herstart gaat dit antwoord maar één keer.")
+    publish(broker, reply)
+    assert arrived(doubles_ports["meta"], lambda r: r["body"].get("to") == sender), "the platform accepted it"
+    processes["replies"].kill_and_start()  # before the answer: the ledger still says "sending"
+    processes["replies"].wait_ready(urls["replies"] + "/readyz")
+    fates = [s.state for s in statuses(broker, reply.reply_id, State.REPLY_STATE_READ, timeout=60)]
+    assert State.REPLY_STATE_READ in fates
+    time.sleep(2)
+    assert len(arrived(doubles_ports["meta"], lambda r: r["body"].get("to") == sender, count=2, timeout=0)) == 1

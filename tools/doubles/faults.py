@@ -21,6 +21,8 @@ request. Entries are consulted in order, the first that matches is used, and it 
 - {"kind": "delay", "seconds": 1.5}: answered normally, that much later;
 - {"kind": "crash_after_accept"}: handled and recorded as usual (an accepted request counts as sent and its
   status webhooks follow), then the connection drops without an answer;
+- {"kind": "slow_answer", "seconds": 5}: accepted and recorded at once (its status webhooks follow), the
+  answer that much later: room to kill the sender between the platform accepting and its answer (HTTP);
 - {"kind": "down"}: HTTP 503, SMTP 421.
 """
 
@@ -37,7 +39,7 @@ from typing import Any
 
 from aiohttp import web
 
-KINDS = ("error", "delay", "crash_after_accept", "down")
+KINDS = ("error", "delay", "crash_after_accept", "slow_answer", "down")
 # Cloud API codes (130429, 131047, ...) start here; their errors carry error_data.details.
 _WHATSAPP_CODES = 130000
 
@@ -100,8 +102,8 @@ def _checked(entry: Mapping[str, Any]) -> dict[str, Any]:
         raise ValueError(f"fault must be an object with kind one of {', '.join(KINDS)}")
     if fault["kind"] == "error" and not isinstance(fault.get("status"), int):
         raise ValueError("an error fault needs its status")
-    if fault["kind"] == "delay" and not isinstance(fault.get("seconds"), (int, float)):
-        raise ValueError("a delay fault needs its seconds")
+    if fault["kind"] in ("delay", "slow_answer") and not isinstance(fault.get("seconds"), (int, float)):
+        raise ValueError(f"a {fault['kind']} fault needs its seconds")
     return {"match": dict(match), "times": times, "fault": dict(fault)}
 
 
@@ -215,6 +217,8 @@ async def respond(request: web.Request, api: str, body: dict | str, facts: Mappi
         task.add_done_callback(app[_TASKS].discard)
     if kind == "crash_after_accept" and request.transport:
         request.transport.abort()  # the client sees the connection drop; nothing is written any more
+    if kind == "slow_answer":
+        await asyncio.sleep(fault["seconds"])  # accepted (and its webhooks on their way), the answer late
     if isinstance(answer.body, str):
         return web.Response(status=answer.status, text=answer.body, headers=answer.headers)
     return web.json_response(answer.body, status=answer.status, headers=answer.headers)
