@@ -11,6 +11,16 @@ from services.ingest.payload import Receipt
 from services.replies.ledger import SendLedger
 from services.replies.receipts import ReceiptBook
 
+def collector():  # noqa: ANN201
+    """What a ReceiptBook publishes, kept in a list instead of Kafka."""
+    published: list[bytes] = []
+
+    async def publish(topic, records):  # noqa: ANN001, ANN202
+        published.extend(value for _, value in records)
+
+    return published, publish
+
+
 ABOUT = {"conversation": "wa-1", "department": "afval", "channel": "1", "created": "1000", "author": "2"}
 
 
@@ -34,11 +44,7 @@ async def test_one_owner_a_lapsed_request_is_unsure_and_a_sent_reply_is_done(red
 async def test_receipts_move_forward_only_and_once_and_a_late_sent_does_not_move_back(redis_url):
     redis = Redis.from_url(redis_url)
     ledger, book = SendLedger(redis, 3600), ReceiptBook(redis, "whatsapp")
-    published: list[bytes] = []
-
-    async def publish(topic, records):  # noqa: ANN001, ANN202
-        published.extend(value for _, value in records)
-
+    published, publish = collector()
     try:
         await ledger.begin("r-2", 1_000, 5_000, ABOUT)
         await ledger.attempt("r-2", 20_000)
@@ -64,11 +70,7 @@ async def test_receipts_move_forward_only_and_once_and_a_late_sent_does_not_move
 async def test_a_watermark_covers_the_conversations_replies_sent_before_it(redis_url):
     redis = Redis.from_url(redis_url)
     ledger, book = SendLedger(redis, 3600), ReceiptBook(redis, "facebook")
-    published: list[bytes] = []
-
-    async def publish(topic, records):  # noqa: ANN001, ANN202
-        published.extend(value for _, value in records)
-
+    published, publish = collector()
     try:
         for n, at in (("r-3", 1_000), ("r-4", 2_000), ("r-5", 9_000)):
             await ledger.begin(n, at, 5_000, {**ABOUT, "conversation": "fb-1"})
