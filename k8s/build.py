@@ -33,6 +33,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from services.console.feed import read_topics as console_read_topics  # noqa: E402
 from services.contract import topics  # noqa: E402
 from services.contract.access import PERMISSIONS  # noqa: E402
 from services.contract.departments import load_departments  # noqa: E402
@@ -152,8 +153,8 @@ def kafka_users(department_ids: list[str]) -> list[dict]:
             acl("topic", topics.ALERTS, write),
         ], "the metrics service: reads every topic, writes spike alerts"),
         kafka_user("gemeente-console", [
-            *(acl("topic", name, read) for name in (topics.TRIAGE, topics.CORRECTIONS, topics.HANDLED, *routed)),
-        ], "the webcare console: reads triage, corrections, handled events and the routed topics (no group: "
+            *(acl("topic", name, read) for name in console_read_topics(department_ids)),
+        ], "the webcare console: reads triage, corrections, handled events, reply statuses and the routed topics (no group: "
            "every replica reads all); places through the router's gRPC API"),
         kafka_user("gemeente-replies", [
             acl("topic", topics.REPLIES, read),

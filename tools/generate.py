@@ -214,6 +214,7 @@ def flow_diagram() -> str:
         f"  replies --> {statuses}",
         f"  ingest --> {statuses}",
         f"  {statuses} --> metrics",
+        f"  {statuses} --> console",
         "  console -- Reroute --> router",
         "  router --> handled",
         "  routed --> metrics",

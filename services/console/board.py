@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.console.queue import ConversationHistory
+from services.console.replies import ReplyBoard
 from services.contract import codec
 from services.contract.vocabulary import TRIAGE
+from services.metrics.kpi import first_reply_of
 from services.metrics.ledger import ConversationLedger, apply_handled
 from services.metrics.office_hours import OfficeHours, epoch_to_datetime
 
@@ -45,6 +47,7 @@ class DepartmentBoard:
         self.departments = departments
         self.known = departments | {TRIAGE}
         self.history = history
+        self.replies = ReplyBoard(departments)
 
     def routed(self, routed: codec.RoutedMessage) -> set[str]:
         """A message reached a department (or triage); the destinations whose lists changed."""
@@ -62,6 +65,24 @@ class DepartmentBoard:
         after = self.ledger.waiting.get(event.conversation_id)
         return {w.department for w in (before, after) if w is not None}
 
+    def reply_status(self, status: codec.ReplyStatus) -> set[str]:
+        """A reply's status; the destinations whose lists changed. A reply that really left answers the
+        conversation's wait, as a first_reply report does (the metrics service's rule, kpi.first_reply_of)."""
+        changed = self.replies.apply(status, self.department_of(status.conversation_id))
+        answered = first_reply_of(status)
+        if answered is not None:
+            changed |= self.handled(answered)
+        return changed
+
+    def answers(self, department: str) -> list[dict]:
+        """The department's newest replies with their status, each with the citizen's last message before
+        it (masked, as routed) so staff recognise the conversation."""
+        rows = self.replies.of_department(department)
+        for row in rows:
+            before = [m for m in self.history.of(row["conversation_id"]) if m.received_at.timestamp() <= row["written_at"]]
+            row["text"] = before[-1].text if before else ""
+        return rows
+
     def department_of(self, conversation_id: str) -> str | None:
         waiting = self.ledger.waiting.get(conversation_id)
         return waiting.department if waiting else None
@@ -77,6 +98,7 @@ class DepartmentBoard:
             office = self.office_hours.seconds_between(epoch_to_datetime(waiting.since), now_dt)
             clock = SlaClock(office, sla, self.ledger.at_risk_fraction)
             earlier = self.history.of(conversation_id)
+            reply = self.replies.latest_of(conversation_id)
             rows.append({
                 "conversation_id": conversation_id,
                 "message_id": waiting.message_id,
@@ -87,6 +109,8 @@ class DepartmentBoard:
                 "sla": clock.state,
                 "text": earlier[-1].text if earlier else "",
                 "messages": len(earlier),
+                # An answer on its way or one that failed: the conversation still waits for one that left.
+                "reply": reply.as_row() if reply is not None and reply.written_at >= waiting.since else None,
             })
         return sorted(rows, key=lambda r: (r["since"], r["conversation_id"]))
 

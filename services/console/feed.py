@@ -1,5 +1,5 @@
-"""The console's reading of the topics: triage, corrections, handled events and the departments' routed
-topics, from the beginning of their retention, without a consumer group (every replica reads everything,
+"""The console's reading of the topics: triage, corrections, handled events, reply statuses and the
+departments' routed topics, from the beginning of their retention, without a consumer group (every replica reads everything,
 so every replica shows the same queue; nothing is committed because nothing is consumed away)."""
 
 from __future__ import annotations
@@ -30,12 +30,17 @@ UNREADABLE = Counter("console_unreadable_records_total", "Records the console co
 OnChange = Callable[[str, object], None]
 
 
+def read_topics(department_ids: list[str]) -> list[str]:
+    """What the console reads (its KafkaUser's ACLs are generated from this)."""
+    return [topics.TRIAGE, topics.CORRECTIONS, topics.HANDLED, topics.REPLY_STATUS,
+            *(topics.routed_topic(d) for d in department_ids)]
+
+
 class ConsoleFeed:
     def __init__(self, consumer: AIOKafkaConsumer, department_ids: list[str], queue: TriageQueue,
                  history: ConversationHistory, board: DepartmentBoard, on_change: OnChange) -> None:
         self.consumer = consumer
-        self.topics = [topics.TRIAGE, topics.CORRECTIONS, topics.HANDLED,
-                       *(topics.routed_topic(d) for d in department_ids)]
+        self.topics = read_topics(department_ids)
         self.queue, self.history, self.board, self.on_change = queue, history, board, on_change
         self.caught_up = False  # ready once what was on the topics at start is read
         self._stopping = False
@@ -83,6 +88,8 @@ class ConsoleFeed:
                 correction = codec.Correction.FromString(value)
                 if self.queue.place(correction.message_id):
                     self.on_change("remove", [correction.message_id])
+            elif topic == topics.REPLY_STATUS:
+                self.on_change("departments", self.board.reply_status(codec.decode_reply_status(value)))
             elif topic == topics.HANDLED:
                 event = codec.decode_handled(value)
                 self.on_change("departments", self.board.handled(event))

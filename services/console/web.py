@@ -448,7 +448,7 @@ def create_web_app(state: ConsoleState) -> web.Application:
         department = request.match_info["department"]
         async def snapshot() -> dict:
             return {"rows": state.board.rows(department, time.time()), "departments": state.departments,
-                    "department": department}
+                    "department": department, "replies": state.board.answers(department)}
 
         return await live_stream(request, f"afdeling:{department}", snapshot,
                                  lambda staff: department_member(request, staff))

@@ -190,6 +190,7 @@ class ConsoleWorker:
                 for department in changed & self.board.departments:
                     if self.hub.watched(f"afdeling:{department}"):
                         self.hub.send(f"afdeling:{department}", "rows", self.board.rows(department, now))
+                        self.hub.send(f"afdeling:{department}", "replies", self.board.answers(department))
             except Exception:  # noqa: BLE001 - a list not sent now is sent at the next change or tick
                 log.exception("department lists not sent")
 

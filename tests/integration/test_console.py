@@ -18,13 +18,16 @@ from pathlib import Path
 
 import pytest
 import yaml
+from gemeente.contact.v1 import replies_pb2, replies_pb2_grpc
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from services.contract import codec, topics
+from services.runtime.grpc_client import authenticated_channel
 from services.runtime.settings import REPO_ROOT
 from tests.conftest import service_env
 from tests.fake_idp import FakeIdentityProvider
 from tests.helpers import routed_with_id
+from tests.integration.test_replies import control, department_token
 from tests.integration.test_end_to_end import META_SECRET
 from tools.demo.payloads import signed_json, whatsapp_message, whatsapp_webhook
 from tools.devstack.servers import free_port, redis_url, start_prometheus
@@ -213,13 +216,19 @@ def whatsapp_to(stack, text: str) -> tuple[str, str]:
     return codec.message_id(codec.Channel.CHANNEL_WHATSAPP, message["id"]), sender
 
 
-def test_a_department_sees_its_waiting_conversations_and_reports_a_first_reply(stack, broker, browser, console):
-    urls, _, _ = stack
+def afval_view(browser: Browser, console: str) -> Page:
+    """Anna of afval signed in, her department's view live."""
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     page.goto(console + "/login")
     page.get_by_role("button", name="Anna (afval)").click()
     page.wait_for_url("**/afdeling/afval")
     expect(page.locator("body")).to_have_attribute("data-live", "true", timeout=15_000)
+    return page
+
+
+def test_a_department_sees_its_waiting_conversations_and_reports_a_first_reply(stack, broker, browser, console):
+    urls, _, _ = stack
+    page = afval_view(browser, console)
     message_id, _ = whatsapp_to(stack, "Mijn grijze kliko is vandaag niet geleegd, de vuilniswagen is niet geweest.")
     [routed] = routed_with_id(broker.address, [topics.routed_topic("afval")], message_id)
     conversation_id = codec.decode_routed(routed.value).message.conversation_id
@@ -241,6 +250,48 @@ def test_a_department_sees_its_waiting_conversations_and_reports_a_first_reply(s
     # Staff see only their own department.
     for path in ("/afdeling/verkeer", "/triage"):
         assert page.goto(console + path).status == 403
+
+
+def test_a_department_sees_what_became_of_the_answers_from_its_own_system(stack, broker, browser, console,
+                                                                         doubles_ports):
+    """Replies sent through ReplyService (a department's own system) show in the department view with the
+    platform's status: one that left ends the wait and reaches gelezen through the double's status webhooks;
+    one the platform refused keeps the conversation waiting, with the reason in Dutch."""
+    _, extra, _ = stack
+    page = afval_view(browser, console)
+    conversations = {}
+    for case in ("answered", "refused"):
+        message_id, sender = whatsapp_to(stack, "De container voor glas bij ons op de hoek is al een week vol.")
+        [routed] = routed_with_id(broker.address, [topics.routed_topic("afval")], message_id)
+        conversations[case] = (codec.decode_routed(routed.value).message, sender)
+        line = page.locator(f'#gesprekken tr[data-conversation="{conversations[case][0].conversation_id}"]')
+        expect(line.locator(".answer")).to_have_text("nog geen", timeout=10_000)
+    refused_sender = conversations["refused"][1]
+    control(doubles_ports["meta"], "faults", "POST", [{"match": {"to": refused_sender}, "times": 1, "fault": {
+        "kind": "error", "status": 400, "body": {"error": {
+            "message": "(#131047) Re-engagement message", "type": "OAuthException", "code": 131047, "fbtrace_id": "Az"}}}}])
+    reply_ids = {}
+    with authenticated_channel(f"127.0.0.1:{extra['router_grpc']}", department_token("afval")) as channel:
+        stub = replies_pb2_grpc.ReplyServiceStub(channel)
+        for case, (message, _) in conversations.items():
+            reply_ids[case] = "r-" + uuid.uuid4().hex
+            stub.Send(replies_pb2.SendReplyRequest(reply=codec.Reply(
+                reply_id=reply_ids[case], conversation_id=message.conversation_id, in_reply_to=message.id,
+                text="De container wordt morgen geleegd.", department="afval", staff_id="afd-afval-3")), timeout=10)
+
+    answered = page.locator(f'#antwoorden tr[data-reply="{reply_ids["answered"]}"]')
+    expect(answered.locator(".reply")).to_have_attribute("data-state", "read", timeout=30_000)
+    expect(answered).to_contain_text("gelezen")
+    expect(answered).to_contain_text("De container voor glas")  # the citizen's message it answered
+    answered_conversation = conversations["answered"][0].conversation_id
+    expect(page.locator(f'#gesprekken tr[data-conversation="{answered_conversation}"]')).to_have_count(0)
+
+    waiting = page.locator(f'#gesprekken tr[data-conversation="{conversations["refused"][0].conversation_id}"]')
+    expect(waiting.locator(".answer")).to_contain_text("mislukt: Het venster voor een vrij bericht is voorbij",
+                                                       timeout=30_000)
+    expect(page.locator(f'#antwoorden tr[data-reply="{reply_ids["refused"]}"] .reply')).to_have_attribute(
+        "data-state", "failed")
+    page.screenshot(path=str(SCREENSHOTS / "console-afdeling-antwoorden.png"))
 
 
 def first_responses(metrics_url: str, department: str) -> float:
@@ -326,12 +377,14 @@ def test_the_wall_screen_shows_today_per_channel_and_department_from_prometheus(
     page.wait_for_url("**/overzicht")
     whatsapp = page.locator('#kanalen tr[data-channel="whatsapp"]')
     expect(whatsapp).to_be_visible(timeout=15_000)
-    deadline = time.monotonic() + 30  # the scrape, then the console's 5 s cache, then the page's 10 s poll
+    # The router, the metrics service's refresh, the scrape, then the console's 5 s cache: each figure
+    # arrives on its own clock.
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         page.reload()
         expect(whatsapp).to_be_visible(timeout=15_000)
         cells = whatsapp.locator("td").all_inner_texts()
-        if int(cells[0]) >= 3 and cells[3] != "–":
+        if int(cells[0]) >= 3 and int(cells[1]) >= 1 and cells[3] != "–":
             break
         time.sleep(2)
     received, waiting, _, triaged = (whatsapp.locator("td").all_inner_texts())[:4]

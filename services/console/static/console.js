@@ -234,6 +234,26 @@ function office(seconds) {
   return `${Math.floor(minutes / 60)} u ${minutes % 60} min`;
 }
 
+const AUTHORS = { webcare: "webcare", department: "afdeling" };
+
+function replyStatus(reply) {
+  // "mislukt: <reden>" for a failure; the state's Dutch name otherwise.
+  const text = reply.state === "failed" ? `${reply.state_name}: ${reply.explanation}` : reply.state_name;
+  return el("span", { class: `reply ${reply.state}`, "data-state": reply.state }, text);
+}
+
+function renderReplies() {
+  const replies = state.replies || [];
+  document.getElementById("aantal-antwoorden").textContent = `(${replies.length})`;
+  document.querySelector("#antwoorden tbody").replaceChildren(...replies.map((reply) =>
+    el("tr", { "data-reply": reply.reply_id, "data-conversation": reply.conversation_id },
+      el("td", {}, new Date(reply.written_at * 1000).toLocaleString("nl-NL")),
+      el("td", {}, reply.channel),
+      el("td", {}, el("p", { class: "text" }, reply.text)),
+      el("td", {}, AUTHORS[reply.author_role] || reply.author_role),
+      el("td", {}, replyStatus(reply)))));
+}
+
 function renderDepartment() {
   // The list is redrawn on every change and every 30 s (the clocks): keep the keyboard where it was.
   const active = document.activeElement;
@@ -265,6 +285,7 @@ function renderDepartment() {
       el("td", {}, row.channel),
       el("td", {}, el("p", { class: "text" }, row.text)),
       el("td", {}, el("span", { class: `sla ${row.sla}` }, `${office(row.office_seconds)}${sla} · ${slaText}`)),
+      el("td", { class: "answer" }, row.reply ? replyStatus(row.reply) : "nog geen"),
       el("td", {}, actions));
   }));
   if (focusRow) {
@@ -294,11 +315,12 @@ function initDepartment() {
   const source = new EventSource(`/api/afdeling/${encodeURIComponent(department)}/live`);
   source.addEventListener("snapshot", (event) => {
     const data = JSON.parse(event.data);
-    state.rows = data.rows; state.departments = data.departments;
+    state.rows = data.rows; state.departments = data.departments; state.replies = data.replies;
     document.body.dataset.live = "true";
-    renderDepartment();
+    renderDepartment(); renderReplies();
   });
   source.addEventListener("rows", (event) => { state.rows = JSON.parse(event.data); renderDepartment(); });
+  source.addEventListener("replies", (event) => { state.replies = JSON.parse(event.data); renderReplies(); });
   source.addEventListener("signed_out", () => { source.close(); window.location.assign("/login"); });
   keepConnected(source, initDepartment);
 }
