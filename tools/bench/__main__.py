@@ -321,8 +321,9 @@ async def main() -> None:
             console_latencies, console_count = await measure_console(broker.address, redis_url(redis), workdir)
             print(console_line(console_latencies, console_count), flush=True)
             c50, c99 = percentile(console_latencies, 50) * 1000, percentile(console_latencies, 99) * 1000
-            reply_rate, reply_latencies = await measure_replies(broker.address, redis_url(redis), workdir)
-            print(replies_line(reply_rate, reply_latencies), flush=True)
+            reply_rate, reply_latencies, unsure = await measure_replies(broker.address, redis_url(redis), workdir)
+            print(replies_line(reply_rate, reply_latencies, unsure), flush=True)
+            u99 = percentile(unsure, 99) * 1000
             r50, r99 = percentile(reply_latencies, 50) * 1000, percentile(reply_latencies, 99) * 1000
             print(f"pipeline_msgs_per_s={router_rate:.0f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
                   f"relay_msgs_per_s={relay_rate:.0f} ratio={router_rate / relay_rate:.3f} "
@@ -331,7 +332,8 @@ async def main() -> None:
                   + " ".join(f"ingest_{name}_per_s={rate:.0f} ingest_{name}_cpu_ms={ingest_cpu[name]:.3f}"
                              for name, rate in ingest.items())
                   + f" console_p50_ms={c50:.1f} console_p99_ms={c99:.1f}"
-                  + f" replies_per_s={reply_rate:.0f} reply_p50_ms={r50:.1f} reply_p99_ms={r99:.1f}")
+                  + f" replies_per_s={reply_rate:.0f} reply_p50_ms={r50:.1f} reply_p99_ms={r99:.1f}"
+                  + f" reply_unsure_p99_ms={u99:.1f}")
         finally:
             redis.stop()
             broker.stop()

@@ -3,7 +3,10 @@
   1. throughput: N replies to N conversations preloaded on contact.replies; one sender starts; the rate is
      N divided by the time from the first to the last request the double received;
   2. latency at a fixed offered load (BENCH_REPLY_RATE, 50 replies/s, for BENCH_REPLY_SECONDS): from the
-     reply published to its request at the double, p50 and p99 (issue 24's goal: p99 <= 200 ms).
+     reply published to its request at the double, p50 and p99 (issue 24's goal: p99 <= 200 ms);
+  3. the unsure window of those replies (ADR 0013): from the double receiving a request (the platform has
+     the message) to the sender's SENT status (written after the ledger's `sent`). A crash inside it leaves
+     the reply `unsure` in the ledger; the figure is an upper bound of that window on an idle platform.
 The reply addresses are kept encrypted in Redis as the ingestors keep them; the double answers at once.
 """
 
@@ -17,7 +20,7 @@ import uuid
 from pathlib import Path
 
 from aiohttp import web
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from redis.asyncio import Redis
 
 from services.contract import codec, topics
@@ -43,8 +46,28 @@ def reply_to(conversation: str, tag: str, n: int) -> codec.Reply:
     return reply
 
 
-async def measure_replies(bootstrap: str, redis_url: str, workdir: Path) -> tuple[float, list[float]]:
-    """(replies per second through one sender, latencies in seconds at the offered load)."""
+async def sent_times(bootstrap: str, reply_ids: set[str], timeout: float = 15.0) -> dict[str, float]:
+    """reply id -> the time of its SENT status on contact.reply-status, for the ids in `reply_ids`."""
+    consumer = AIOKafkaConsumer(topics.REPLY_STATUS, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest", enable_auto_commit=False)
+    await consumer.start()
+    found: dict[str, float] = {}
+    try:
+        deadline = time.monotonic() + timeout
+        while len(found) < len(reply_ids) and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for record in records:
+                    status = codec.decode_reply_status(record.value)
+                    if status.state == codec.ReplyState.REPLY_STATE_SENT and status.reply_id in reply_ids:
+                        found[status.reply_id] = codec.epoch_seconds(status.at)
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def measure_replies(bootstrap: str, redis_url: str, workdir: Path) -> tuple[float, list[float], list[float]]:
+    """(replies per second through one sender, latencies in seconds at the offered load, and those
+    replies' unsure windows in seconds)."""
     key, token = secrets.token_hex(32), secrets.token_hex(16)
     double = create_meta_double({token}, "bench-app-secret", statuses=())
     runner = web.AppRunner(double, access_log=None)
@@ -97,7 +120,11 @@ async def measure_replies(bootstrap: str, redis_url: str, workdir: Path) -> tupl
             await asyncio.sleep(0.1)
         latencies = [r.at - published[r.body["context"]["message_id"]] for r in records
                      if isinstance(r.body, dict) and r.body.get("context", {}).get("message_id") in published]
-        return rate, latencies
+        requested = {r.body["biz_opaque_callback_data"]: r.at for r in records
+                     if isinstance(r.body, dict) and "biz_opaque_callback_data" in r.body}
+        sent = await sent_times(bootstrap, set(requested))
+        unsure = [sent[reply_id] - at for reply_id, at in requested.items() if reply_id in sent]
+        return rate, latencies, unsure
     finally:
         if sender is not None:
             sender.stop()
@@ -106,7 +133,11 @@ async def measure_replies(bootstrap: str, redis_url: str, workdir: Path) -> tupl
         await runner.cleanup()
 
 
-def replies_line(rate: float, latencies: list[float]) -> str:
+def replies_line(rate: float, latencies: list[float], unsure: list[float]) -> str:
     p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
+    u50, u99, most = (percentile(unsure, 50) * 1000, percentile(unsure, 99) * 1000,
+                      max(unsure, default=0.0) * 1000)
     return (f"bench: replies: {rate:.0f} replies/s through one sender; published → request at the double at "
-            f"{RATE}/s offered for {SECONDS:.0f}s: p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies)} replies")
+            f"{RATE}/s offered for {SECONDS:.0f}s: p50 {p50:.1f} ms, p99 {p99:.1f} ms over {len(latencies)} replies; "
+            f"unsure window (request at the double → SENT): p50 {u50:.1f} ms, p99 {u99:.1f} ms, "
+            f"max {most:.1f} ms over {len(unsure)}")
