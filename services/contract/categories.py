@@ -22,6 +22,9 @@ from services.contract.vocabulary import TRIAGE
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,60}$")
 # The class of messages that ask nothing of a department (thanks, greetings, a lone address).
 NO_CATEGORY = "geen"
+# A model label for a gemeente's history filed under a department but under no category of ours
+# (services/router/training/history.py): `afdeling:<department id>` counts for that department.
+DEPARTMENT_LABEL_PREFIX = "afdeling:"
 
 
 class CategoryConfigError(ValueError):

@@ -6,6 +6,7 @@ except loading and saving the model file.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -91,12 +92,27 @@ def build_pipeline(seed: int, owned_terms: tuple[tuple[str, str, float], ...] = 
     return Pipeline([("features", features), ("model", model)])
 
 
+# What a model was trained on (metadata "kind"): a closed set, the metrics' label of a decision's model.
+MODEL_KINDS = ("corpus", "history")
+
+
 @dataclass
 class TextClassifier:
     pipeline: Pipeline
-    # Chosen on out-of-fold predictions of the training split (never on the test split).
+    # Chosen on held-out predictions of the training data (never on a test set).
     threshold: float
     metadata: dict = field(default_factory=dict)
+    # "<kind>-<the model file's sha256, 10 hex>": set when saved or loaded; in memory "<kind>-unsaved".
+    version: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.version:
+            self.version = f"{self.kind}-unsaved"
+
+    @property
+    def kind(self) -> str:
+        kind = self.metadata.get("kind", "corpus")
+        return kind if kind in MODEL_KINDS else "corpus"
 
     @property
     def labels(self) -> list[str]:
@@ -130,14 +146,26 @@ class TextClassifier:
             self._names = self.pipeline.named_steps["features"].transformer_list[0][1].get_feature_names_out()
         return self._names
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path) -> str:
+        """Write the model to `path` (whole or not at all: a reader never sees half a file); its version."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"pipeline": self.pipeline, "threshold": self.threshold, "metadata": self.metadata}, path)
+        partial = path.with_name(f".{path.name}.partial")
+        joblib.dump({"pipeline": self.pipeline, "threshold": self.threshold, "metadata": self.metadata}, partial)
+        self.version = model_version(self.kind, partial.read_bytes())
+        partial.replace(path)
+        return self.version
 
     @classmethod
     def load(cls, path: Path) -> "TextClassifier":
-        stored = joblib.load(path)
-        return cls(stored["pipeline"], stored["threshold"], stored["metadata"])
+        data = path.read_bytes()
+        stored = joblib.load(io.BytesIO(data))
+        classifier = cls(stored["pipeline"], stored["threshold"], stored["metadata"])
+        classifier.version = model_version(classifier.kind, data)
+        return classifier
+
+
+def model_version(kind: str, data: bytes) -> str:
+    return f"{kind}-{hashlib.sha256(data).hexdigest()[:10]}"
 
 
 def corpus_digest(path: Path) -> str:

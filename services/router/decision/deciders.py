@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from services.contract import codec
-from services.contract.categories import NO_CATEGORY
+from services.contract.categories import DEPARTMENT_LABEL_PREFIX, NO_CATEGORY
 from services.contract.departments import RoutingConfig, UrgencyTerms
 from services.contract.vocabulary import TRIAGE
 from services.router.decision.text import TermMatcher, normalise_text
@@ -193,7 +193,11 @@ class ModelDecider:
         self.rules = rules
         self.threshold = classifier.threshold if threshold is None else threshold
         self.rule_decides_at = rule_decides_at
-        self.categories = rules.categories
+        # A label learnt from a department-level history (afdeling:<id>) counts for its department.
+        departments = set(rules.categories.department_of.values())
+        self.categories = CategoryScores({**rules.categories.department_of, **{
+            label: label.removeprefix(DEPARTMENT_LABEL_PREFIX) for label in classifier.labels
+            if label.startswith(DEPARTMENT_LABEL_PREFIX) and label.removeprefix(DEPARTMENT_LABEL_PREFIX) in departments}})
         unknown = set(classifier.labels) - set(self.categories.department_of) - {NO_CATEGORY}
         if unknown:
             raise ValueError(f"the model knows categories the taxonomy does not: {sorted(unknown)}; run `make model`")
@@ -238,31 +242,40 @@ class ModelDecider:
         none_category = category_of.get(TRIAGE, "") if webcare > none else ""
         none += webcare
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        candidates = [codec.DepartmentScore(department=d, score=round(s, 4), category=category_of[d])
+        candidates = [codec.DepartmentScore(department=d, score=round(s, 4), category=our_category(category_of[d]))
                       for d, s in ranked[:3]]
+        version = self.classifier.version
         if not rule.triage and rule.confidence >= self.rule_decides_at:
             return codec.RoutingDecision(
                 department=rule.department, category=rule.category, confidence=rule.confidence,
                 method=Method.ROUTING_METHOD_RULE, candidates=candidates, reasons=list(rule.reasons),
+                model_version=version,
             )
         best, confidence = ranked[0] if ranked else ("", 0.0)
         if none >= confidence:
             return codec.RoutingDecision(
                 triage=True, confidence=none, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
-                category=none_category, reasons=[f"model: geen afdeling herkend ({none:.2f})"],
+                category=none_category, reasons=[f"model: geen afdeling herkend ({none:.2f})"], model_version=version,
             )
-        category = category_of[best]
-        words = ", ".join(f"'{w.replace('_', ' ')}'" for w in explain(category))
-        because = f"model: {words or 'tekst'} → {category} ({best}, {confidence:.2f})"
+        label = category_of[best]
+        category = our_category(label)
+        words = ", ".join(f"'{w.replace('_', ' ')}'" for w in explain(label))
+        because = f"model: {words or 'tekst'} → {category or 'afdeling'} ({best}, {confidence:.2f})"
         if confidence < self.threshold:
             return codec.RoutingDecision(
                 triage=True, confidence=confidence, method=Method.ROUTING_METHOD_NONE, candidates=candidates,
                 category=category, reasons=[f"te onzeker ({confidence:.2f} < {self.threshold:.2f})", because],
+                model_version=version,
             )
         return codec.RoutingDecision(
             department=best, category=category, confidence=confidence, method=Method.ROUTING_METHOD_MODEL,
-            candidates=candidates, reasons=[because],
+            candidates=candidates, reasons=[because], model_version=version,
         )
+
+
+def our_category(label: str) -> str:
+    """A model label as a decision's category: a department-level label (afdeling:<id>) has none."""
+    return "" if label.startswith(DEPARTMENT_LABEL_PREFIX) else label
 
 
 def follow_conversation(
@@ -288,6 +301,7 @@ def follow_conversation(
         candidates=decision.candidates,
         priority=decision.priority,
         reasons=[f"vervolg in gesprek, eerder naar {earlier_department}", *decision.reasons],
+        model_version=decision.model_version,
     )
     return sticky
 

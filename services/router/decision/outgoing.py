@@ -68,6 +68,7 @@ FIELD_POLICY: dict[str, tuple[Protection, str]] = {
         "RoutingDecision.department": (OURS, "a department id of the configuration"),
         "RoutingDecision.reasons": (MASK, "words of the (masked) text, a staff member's note"),
         "RoutingDecision.category": (OURS, "a category id of the taxonomy"),
+        "RoutingDecision.model_version": (OURS, "the model file's kind and digest, set by the router"),
         "DepartmentScore.department": (OURS, "a department id of the configuration"),
         "DepartmentScore.category": (OURS, "a category id of the taxonomy"),
         # Correction, on contact.corrections (webcare and model training)

@@ -129,23 +129,27 @@ def repeated_splits(count: int) -> list[dict]:
     return results
 
 
-def print_report(title: str, result: dict) -> None:
+def report_text(title: str, result: dict) -> str:
+    """Per department precision/recall/F1, macro-F1, routed accuracy, triage, the confusion matrix."""
     labels = [*result["departments"], TRIAGE]
-    print(f"== {title}: {result['messages']} messages; triage threshold {result['threshold']:.2f}\n")
-    print(classification_report(result["truth"], result["predicted"], labels=labels, digits=3, zero_division=0))
-    print(f"macro-F1 (departments)                   {result['macro_f1']:.3f}")
-    print(f"accuracy among routed messages           {result['routed_accuracy']:.3f}")
-    print(f"triage rate (all messages)               {result['triage_rate']:.3f}")
-    print(f"triage rate (messages with a department) {result['triage_rate_with_department']:.3f}")
+    lines = [f"== {title}: {result['messages']} messages; triage threshold {result['threshold']:.2f}\n",
+             classification_report(result["truth"], result["predicted"], labels=labels, digits=3, zero_division=0),
+             f"macro-F1 (departments)                   {result['macro_f1']:.3f}",
+             f"accuracy among routed messages           {result['routed_accuracy']:.3f}",
+             f"triage rate (all messages)               {result['triage_rate']:.3f}",
+             f"triage rate (messages with a department) {result['triage_rate_with_department']:.3f}"]
     if "category_accuracy" in result:
-        print(f"category right among routed              {result['category_accuracy']:.3f}")
+        lines.append(f"category right among routed              {result['category_accuracy']:.3f}")
     matrix = confusion_matrix(result["truth"], result["predicted"], labels=labels)
     width = max(len(label) for label in labels)
-    print("\nconfusion matrix (rows: truth, columns: decision)")
-    print(" " * (width + 1) + " ".join(f"{label[:6]:>6}" for label in labels))
-    for label, row in zip(labels, matrix):
-        print(f"{label:<{width}} " + " ".join(f"{value:>6}" for value in row))
-    print()
+    lines += ["\nconfusion matrix (rows: truth, columns: decision)",
+              " " * (width + 1) + " ".join(f"{label[:6]:>6}" for label in labels)]
+    lines += [f"{label:<{width}} " + " ".join(f"{value:>6}" for value in row) for label, row in zip(labels, matrix)]
+    return "\n".join(lines) + "\n"
+
+
+def print_report(title: str, result: dict) -> None:
+    print(report_text(title, result))
 
 
 def main() -> None:

@@ -135,7 +135,7 @@ class DepartmentScore(_message.Message):
     def __init__(self, department: _Optional[str] = ..., score: _Optional[float] = ..., category: _Optional[str] = ...) -> None: ...
 
 class RoutingDecision(_message.Message):
-    __slots__ = ("department", "confidence", "method", "reasons", "candidates", "triage", "priority", "category")
+    __slots__ = ("department", "confidence", "method", "reasons", "candidates", "triage", "priority", "category", "model_version")
     DEPARTMENT_FIELD_NUMBER: _ClassVar[int]
     CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
     METHOD_FIELD_NUMBER: _ClassVar[int]
@@ -144,6 +144,7 @@ class RoutingDecision(_message.Message):
     TRIAGE_FIELD_NUMBER: _ClassVar[int]
     PRIORITY_FIELD_NUMBER: _ClassVar[int]
     CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     department: str
     confidence: float
     method: RoutingMethod
@@ -152,7 +153,8 @@ class RoutingDecision(_message.Message):
     triage: bool
     priority: Priority
     category: str
-    def __init__(self, department: _Optional[str] = ..., confidence: _Optional[float] = ..., method: _Optional[_Union[RoutingMethod, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., candidates: _Optional[_Iterable[_Union[DepartmentScore, _Mapping]]] = ..., triage: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ..., category: _Optional[str] = ...) -> None: ...
+    model_version: str
+    def __init__(self, department: _Optional[str] = ..., confidence: _Optional[float] = ..., method: _Optional[_Union[RoutingMethod, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., candidates: _Optional[_Iterable[_Union[DepartmentScore, _Mapping]]] = ..., triage: _Optional[bool] = ..., priority: _Optional[_Union[Priority, str]] = ..., category: _Optional[str] = ..., model_version: _Optional[str] = ...) -> None: ...
 
 class RoutedMessage(_message.Message):
     __slots__ = ("message", "decision", "routed_at")
