@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from services.contract import codec
-from services.contract.vocabulary import TRIAGE
+from services.contract.vocabulary import MODEL_KINDS, TRIAGE
 from services.metrics.spikes import ALL, Spike
 from services.runtime.routed_consumer import STAGE as CONSUMER_STAGE
 
@@ -19,6 +19,8 @@ class RoutedObservation:
     priority: str
     # A category id of the taxonomy, "none" when the decision has none, "other" when it is not in `known`.
     category: str
+    # The kind of model that decided (MODEL_LABELS): corpus, history, rules, manual.
+    model: str
     # Seconds from the ingestor receiving the message to the router publishing its decision.
     ingest_to_routed_seconds: float
 
@@ -68,9 +70,18 @@ def observe_routed(
         method=codec.method_label(decision.method),
         priority=codec.priority_label(decision.priority),
         category=category_label(decision.category, known_categories),
+        model=model_label(decision),
         # Clocks of two hosts: a small negative difference is skew, not time travel.
         ingest_to_routed_seconds=max(0.0, latency),
     )
+
+
+def model_label(decision: codec.RoutingDecision) -> str:
+    """The kind of model behind a decision, from a closed set (a version's digest is no label value)."""
+    if decision.method == codec.RoutingMethod.ROUTING_METHOD_MANUAL:
+        return "manual"
+    kind = decision.model_version.split("-", 1)[0]
+    return kind if kind in MODEL_KINDS else "rules"
 
 
 def spike_category_label(spike: Spike) -> str:

@@ -47,6 +47,11 @@ ROUTED = Counter(
     "Messages routed to a department topic, by department, channel and method.",
     ["department", "channel", "method"],
 )
+BY_MODEL = Counter(
+    "contact_messages_by_model_total",
+    "Routed and triaged messages by the kind of model that decided (corpus, history, rules, manual) and department.",
+    ["model", "department"],
+)
 BY_PRIORITY = Counter(
     "contact_messages_by_priority_total",
     "Routed and triaged messages by department ('triage' included) and priority (urgent, high, normal).",
@@ -273,6 +278,7 @@ class KpiRecorder:
                 ROUTED.labels(seen.department, seen.channel, seen.method).inc()
             BY_PRIORITY.labels(seen.department, seen.priority).inc()
             BY_CATEGORY.labels(seen.category, seen.department).inc()
+            BY_MODEL.labels(seen.model, seen.department).inc()
             ROUTING_LATENCY.labels(seen.department).observe(seen.ingest_to_routed_seconds)
             message = routed.message
             received = codec.epoch_seconds(message.received_at)

@@ -19,7 +19,11 @@ class RouterSettings(CommonSettings, RoutingApiSettings):
         "model", description="'model': the trained classifier with the rules; 'rules': the rules only."
     )
     router_model_file: Path = Field(
-        REPO_ROOT / "build" / "model" / "classifier.joblib", description="The classifier `make model` builds."
+        REPO_ROOT / "build" / "model" / "classifier.joblib",
+        description="The classifier `make model` builds, or `gemeente-model train` promoted (ADR 0016).",
+    )
+    router_model_poll_seconds: float = Field(
+        30.0, gt=0, description="How often the router looks whether a new model was promoted (it switches between batches).",
     )
     triage_threshold: float | None = Field(
         None, ge=0, le=1,

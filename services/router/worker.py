@@ -23,7 +23,7 @@ from aiokafka import (
 )
 from aiokafka.errors import CommitFailedError, KafkaError
 from grpc_health.v1 import health_pb2
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -47,7 +47,8 @@ from services.router.outputs import (
     plan,
 )
 from services.router.settings import RouterSettings
-from services.router.wiring import build_decider
+from services.router.model_store import ModelWatch
+from services.router.wiring import build_decider, load_model_decider
 from services.runtime.kafka import aiokafka_security, group_consumer
 from services.runtime.lag import CONSUMER_LAG
 from services.runtime.probes import probe_app
@@ -62,6 +63,10 @@ ROUTED = Counter(
 BATCH_FAILURES = Counter(
     "contact_router_batch_failures_total", "Batches that failed and were retried, by exception type.", ["error"]
 )
+MODEL_SWITCHES = Counter(
+    "contact_router_model_switches_total", "Promoted models this replica switched to (or failed to load).", ["outcome"]
+)
+MODEL_IN_USE = Gauge("contact_router_model_in_use", "1 for the kind of model this replica routes with.", ["model"])
 BATCH_SIZE = Histogram(
     "contact_router_batch_size", "Records routed per batch.", buckets=(1, 5, 10, 50, 100, 250, 500, 1000)
 )
@@ -311,6 +316,7 @@ class RouterWorker:
             OutputLedger(self.redis, settings.output_ledger_ttl_seconds), send,
             {"bootstrap_servers": settings.kafka_bootstrap_servers, **security},
         )
+        self.router = router
         self.inbound = InboundLoop(self.consumer, router, settings.router_batch_size, settings.router_batch_seconds)
         config = load_routing_config(settings.departments_file)
         department_ids = frozenset(d.id for d in config.departments)
@@ -341,11 +347,14 @@ class RouterWorker:
         await self.consumer.start()
         self.consumer.subscribe([topics.INBOUND], listener=self.inbound)
         lag = asyncio.create_task(self._measure_lag_every(5.0))
+        watch = asyncio.create_task(self._switch_to_promoted_models()) if settings.router_decider == "model" else None
         try:
             await self.inbound.run()
         finally:
             log.info("router stopping: leaving the group, flushing the producer")
             lag.cancel()
+            if watch is not None:
+                watch.cancel()
             await self.consumer.stop()  # leaves the group: its partitions go to the others at once
             await self.producer.stop()
             await grpc_server.stop(grace=5)
@@ -354,6 +363,35 @@ class RouterWorker:
 
     def stop(self) -> None:
         self.inbound.stop()
+
+    def use(self, decider: Decider) -> None:
+        """Route with `decider` from the next batch on (a batch in hand keeps the one it started with, so
+        every message is decided once, by one model) and answer Classify with it."""
+        self.router.decider = decider
+        self.routing.context.decider = decider
+        classifier = getattr(decider, "classifier", None)
+        MODEL_IN_USE.clear()
+        MODEL_IN_USE.labels(classifier.kind if classifier is not None else "rules").set(1)
+
+    async def _switch_to_promoted_models(self) -> None:
+        """Load a model promoted to ROUTER_MODEL_FILE (gemeente-model train or rollback) and switch to it."""
+        self.use(self.router.decider)
+        watch = ModelWatch(self.settings.router_model_file, self.settings.router_model_poll_seconds)
+        while True:
+            await asyncio.sleep(min(self.settings.router_model_poll_seconds, 5.0))
+            if not watch.changed():
+                continue
+            try:
+                decider = await asyncio.to_thread(load_model_decider, self.settings)
+            except Exception:  # noqa: BLE001 - a bad file must not stop routing with the model in hand
+                MODEL_SWITCHES.labels("failed").inc()
+                log.exception("the promoted model at %s could not be loaded; routing on with the one in hand",
+                              self.settings.router_model_file)
+                continue
+            before = getattr(getattr(self.router.decider, "classifier", None), "version", "rules")
+            self.use(decider)
+            MODEL_SWITCHES.labels("switched").inc()
+            log.info("switched model %s → %s", before, decider.classifier.version)
 
     async def _measure_lag_every(self, seconds: float) -> None:
         while True:

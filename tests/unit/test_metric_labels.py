@@ -37,6 +37,7 @@ DECLARED = {
     "department": "the configuration's departments, 'triage', 'unknown'",
     "previous": "the configuration's departments and 'triage' (Reroute validates)",
     "destination": "departments, 'triage', 'deadletter'",
+    "model": "MODEL_LABELS (services/contract/vocabulary.py): corpus, history, rules, manual",
     "category": "the taxonomy's ids, 'none', 'other'; for spikes also '*' and 'mixed'",
     "method": "the RoutingMethod enum",
     "priority": "the Priority enum",

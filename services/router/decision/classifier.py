@@ -21,6 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from services.contract.vocabulary import MODEL_KINDS
 from services.router.decision.text import TermMatcher, normalise_text
 
 _STEMMER = snowballstemmer.stemmer("dutch")
@@ -92,8 +93,6 @@ def build_pipeline(seed: int, owned_terms: tuple[tuple[str, str, float], ...] = 
     return Pipeline([("features", features), ("model", model)])
 
 
-# What a model was trained on (metadata "kind"): a closed set, the metrics' label of a decision's model.
-MODEL_KINDS = ("corpus", "history")
 
 
 @dataclass

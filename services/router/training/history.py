@@ -24,15 +24,13 @@ import yaml
 
 from services.contract.categories import DEPARTMENT_LABEL_PREFIX, NO_CATEGORY
 from services.contract.departments import RoutingConfig
-from services.contract.vocabulary import TRIAGE
+from services.contract.vocabulary import MAX_TEXT_CHARS, TRIAGE
 from services.router.decision.privacy import mask_personal_data
 from services.router.decision.text import normalise_text
 
 SKIP = "skip"
 # A CSV field can be long (a mail pasted into a form); the csv module's default limit is 128 KiB.
 MAX_FIELD_CHARS = 1_000_000
-# Texts longer than this are cut before training (as the router's own limit on a message's text).
-MAX_TEXT_CHARS = 20_000
 # Date formats Dutch systems export, tried after ISO 8601.
 _DATE_FORMATS = ("%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M",
                  "%d/%m/%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d")

@@ -12,7 +12,7 @@ from services.router.training.cli import Comparison, gate
 TEXTS = ["kliko niet geleegd", "container vol", "lantaarnpaal kapot", "lamp brandt niet", "paspoort verlopen",
          "id-kaart aanvragen"]
 LABELS = ["huisafval", "huisafval", "lantaarnpaal_straatverlichting", "lantaarnpaal_straatverlichting",
-          "paspoort_id", "paspoort_id"]
+          "paspoort_identiteitskaart", "paspoort_identiteitskaart"]
 
 
 def tiny(seed: int, kind: str = "history") -> TextClassifier:
