@@ -24,6 +24,8 @@ FROM python:3.11-slim-bookworm
 RUN groupadd --gid 10001 gemeente && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin gemeente
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/model /opt/model
+# The independent set the nightly retrain's gate judges every model on (docs/routing.md).
+COPY tests/fixtures/routing/independent.jsonl /opt/model/independent.jsonl
 COPY deploy/config /etc/gemeente
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \

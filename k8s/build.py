@@ -156,6 +156,10 @@ def kafka_users(department_ids: list[str]) -> list[dict]:
             *(acl("topic", name, read) for name in console_read_topics(department_ids)),
         ], "the webcare console: reads triage, corrections, handled events, reply statuses and the routed topics (no group: "
            "every replica reads all); places through the router's gRPC API"),
+        kafka_user("gemeente-model", [
+            acl("topic", topics.CORRECTIONS, read),
+        ], "the nightly retrain (CronJob gemeente-model-retrain): reads the staff's placements (no group: it "
+           "reads the topic whole)"),
         kafka_user("gemeente-replies", [
             acl("topic", topics.REPLIES, read),
             acl("group", "gemeente-replies", ["Read"], "prefix"),  # one group per REPLY_CHANNELS split

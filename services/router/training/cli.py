@@ -5,6 +5,7 @@ say whether to trust it, promote it or refuse it, and go back to the version bef
                        [--category-column NAME] [--time-column NAME] [--corrections] [--out PATH]
                        [--report PATH] [--force] [--evaluate-only]
   gemeente-model rollback [--out PATH]
+  gemeente-model seed --from PATH [--out PATH]
   gemeente-model versions [--out PATH]
 
 `train` holds out the newest 10% of the history (by --time-column, else the file's order), chooses the
@@ -222,6 +223,16 @@ def rollback_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def seed_command(args: argparse.Namespace) -> int:
+    """The first model of an empty model volume: the image's corpus model, promoted once."""
+    if args.out.exists():
+        print(f"{args.out} exists ({TextClassifier.load(args.out).version}): nothing to seed")
+        return 0
+    version = promote(TextClassifier.load(getattr(args, "from")), args.out, how="seed")
+    print(f"seeded {args.out} with {version}")
+    return 0
+
+
 def versions_command(args: argparse.Namespace) -> int:
     for entry in promotions(args.out):
         at = datetime.fromtimestamp(entry["at"], timezone.utc).strftime("%Y-%m-%d %H:%M")
@@ -260,6 +271,10 @@ def parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=text)
         command.add_argument("--out", type=Path, default=DEFAULT_OUTPUT)
         command.set_defaults(run=run)
+    seed = commands.add_parser("seed", help="promote --from to --out if --out has no model yet")
+    seed.add_argument("--from", type=Path, required=True)
+    seed.add_argument("--out", type=Path, default=DEFAULT_OUTPUT)
+    seed.set_defaults(run=seed_command)
     return top
 
 

@@ -687,3 +687,28 @@ def test_the_kafka_ca_comes_from_trust_manager_and_nothing_is_copied_by_hand(ren
     for auth in of_kind(objects, "TriggerAuthentication"):
         assert {r["name"] for r in auth["spec"].get("configMapTargetRef", [])} <= made_here
         assert {r["name"] for r in auth["spec"].get("secretTargetRef", [])} <= kafka_users
+
+
+def test_the_routers_read_the_model_the_nightly_retrain_promotes(rendered):
+    """One model volume: the retrain writes it, every router replica reads it read-only (seeded from the
+    image once), and the retrain reads the staff's placements as its own Kafka user."""
+    _, objects = rendered
+    [router] = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "gemeente-router"]
+    [cronjob] = [o for o in objects if o["kind"] == "CronJob"]
+    [claim] = [o for o in objects if o["kind"] == "PersistentVolumeClaim" and o["metadata"]["name"] == "gemeente-models"]
+    assert "ReadWriteMany" in claim["spec"]["accessModes"]
+    pod = router["spec"]["template"]["spec"]
+    model_volume = {v["name"] for v in pod["volumes"] if v.get("persistentVolumeClaim", {}).get("claimName") == "gemeente-models"}
+    router_container = next(c for c in pod["containers"] if c["name"] == "router")
+    env = {e["name"]: e.get("value") for e in router_container["env"]}
+    mount = next(m for m in router_container["volumeMounts"] if m["name"] in model_volume)
+    assert mount["readOnly"] and env["ROUTER_MODEL_FILE"].startswith(mount["mountPath"] + "/")
+    assert any("seed" in c["args"] for c in pod["initContainers"])
+    job = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    [retrain] = job["containers"]
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    assert env["ROUTER_MODEL_FILE"] in " ".join(retrain["args"]) and "--corrections" in " ".join(retrain["args"])
+    assert retrain["securityContext"]["readOnlyRootFilesystem"] and job["securityContext"]["runAsNonRoot"]
+    user = {e["name"]: e for e in retrain["env"]}["KAFKA_SASL_USERNAME"]["value"]
+    acls = by_name(objects, "KafkaUser")[user]["spec"]["authorization"]["acls"]
+    assert [(a["resource"]["name"], a["operations"]) for a in acls] == [("contact.corrections", ["Read", "Describe"])]
