@@ -11,7 +11,7 @@ GEN_DIR := services/contract/generated
 MODEL := build/model/classifier.joblib
 MODEL_INPUTS := services/router/training/corpus.jsonl deploy/config/departments.yaml deploy/config/categories.yaml services/router/decision/classifier.py services/router/decision/text.py services/router/training/train.py
 
-.PHONY: tools browser screenshots generate dashboards k8s kubectl chaos soak audit venv proto run test test-unit test-integration bench topics model evaluate classify corpus clean
+.PHONY: tools browser screenshots generate dashboards k8s kubectl chaos soak audit venv proto run test test-unit test-integration bench topics model evaluate classify corpus history clean
 
 venv: $(STAMP)
 
@@ -94,6 +94,13 @@ $(MODEL): $(STAMP) $(MODEL_INPUTS)
 ## Regenerate the labelled corpus from services/router/training/situations.yaml (commit the result).
 corpus: $(STAMP)
 	@$(PY) -m services.router.training.generate_corpus
+
+## Train on a gemeente's history export, judge it against the current model, promote it past the gate:
+##   make history HISTORY=export.csv MAPPING=mapping.yaml [TRAIN_ARGS="--time-column datum --text-column ..."]
+## (gemeente-model train; docs/routing.md). `make -s classify` then uses the promoted model.
+history: $(STAMP) $(MODEL)
+	@test -n "$(HISTORY)" -a -n "$(MAPPING)" || { echo "make history HISTORY=export.csv MAPPING=mapping.yaml [TRAIN_ARGS=...]"; exit 2; }
+	@$(VENV)/bin/gemeente-model train --history "$(HISTORY)" --mapping "$(MAPPING)" --out $(MODEL) $(TRAIN_ARGS)
 
 ## Per-department precision/recall/F1, macro-F1, triage rate, routed accuracy, confusion matrix, masking.
 evaluate: $(STAMP) $(MODEL)

@@ -113,3 +113,15 @@ def test_a_conflicting_duplicate_keeps_the_label_most_people_chose(tmp_path):
             HistoryRow("Boom  omgewaaid", "a", at, 3)]
     [kept], dropped = deduplicate(rows)
     assert kept.label == "a" and dropped == 2
+
+
+def test_the_documented_example_export_and_mapping_read_as_docs_routing_md_says():
+    from services.runtime.settings import REPO_ROOT
+
+    examples = REPO_ROOT / "docs" / "examples"
+    known = load_mapping(examples / "history-mapping.yaml", CONFIG)
+    rows, left_out = read_history(examples / "history-export.csv",
+                                  Columns("omschrijving", "hoofdcategorie", "datum"), known)
+    kept, dropped = deduplicate(rows)
+    assert (len(rows), left_out["skip in the mapping"], len(kept), dropped) == (7, 1, 6, 1)
+    assert "\n" in kept[0].text and kept[0].label == department_label("afval")
