@@ -38,6 +38,7 @@ from services.router.training.generate_corpus import CORPUS
 from services.runtime.settings import DEFAULT_DEPARTMENTS_FILE, REPO_ROOT
 from tools.bench.console import console_line, measure_console
 from tools.bench.figures import percentile
+from tools.bench.history_model import routing_cost_with_history_model
 from tools.bench.ingest import CHANNELS, cpu_seconds, measure_ingest
 from tools.bench.profile import routing_stages
 from tools.bench.replies import measure_replies, replies_line
@@ -270,6 +271,10 @@ def print_profile(router_rate: float, relay_rate: float) -> None:
     print(f"bench:   {'consume/produce (the bare relay)':<44} {relay_ms:7.3f} ms")
     print(f"bench:   {'Redis ledger/stickiness/dedup, larger sends':<44} {worker_ms - routing_ms - relay_ms:7.3f} ms"
           "  (what the measured rate leaves)", flush=True)
+    history_ms, trained_on = routing_cost_with_history_model(
+        lambda: routing_stages([contact(i, now).SerializeToString() for i in range(2000)], codec.timestamp(now))[-1][1])
+    print(f"bench:   with a model of {trained_on:,} texts (a gemeente's 20,000-text history and the corpus): "
+          f"routing logic {history_ms:.3f} ms per message (the corpus model: {routing_ms:.3f} ms)", flush=True)
 
 
 def spread(rates: list[float]) -> str:
