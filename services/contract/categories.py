@@ -27,6 +27,14 @@ NO_CATEGORY = "geen"
 DEPARTMENT_LABEL_PREFIX = "afdeling:"
 
 
+def department_labels(labels, departments) -> dict[str, str]:  # noqa: ANN001 - iterables of str
+    """label → department for the department-level labels among `labels` whose department is in
+    `departments` (to add to the category → department mapping)."""
+    known = set(departments)
+    return {label: label.removeprefix(DEPARTMENT_LABEL_PREFIX) for label in labels
+            if label.startswith(DEPARTMENT_LABEL_PREFIX) and label.removeprefix(DEPARTMENT_LABEL_PREFIX) in known}
+
+
 class CategoryConfigError(ValueError):
     pass
 

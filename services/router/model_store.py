@@ -112,18 +112,12 @@ def signature(path: Path) -> FileSignature | None:
 class ModelWatch:
     """Whether the model file changed since the last look (a rename over it gives a new inode)."""
 
-    def __init__(self, path: Path, interval_seconds: float) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self.interval = interval_seconds
         self.seen = signature(path)
-        self._next = time.monotonic() + interval_seconds
 
     def changed(self) -> bool:
-        """True once per change; looks at most every `interval_seconds`."""
-        now = time.monotonic()
-        if now < self._next:
-            return False
-        self._next = now + self.interval
+        """True once per change."""
         current = signature(self.path)
         if current is None or current == self.seen:
             return False

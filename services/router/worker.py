@@ -376,9 +376,9 @@ class RouterWorker:
     async def _switch_to_promoted_models(self) -> None:
         """Load a model promoted to ROUTER_MODEL_FILE (gemeente-model train or rollback) and switch to it."""
         self.use(self.router.decider)
-        watch = ModelWatch(self.settings.router_model_file, self.settings.router_model_poll_seconds)
+        watch = ModelWatch(self.settings.router_model_file)
         while True:
-            await asyncio.sleep(min(self.settings.router_model_poll_seconds, 5.0))
+            await asyncio.sleep(self.settings.router_model_poll_seconds)
             if not watch.changed():
                 continue
             try:

@@ -93,8 +93,6 @@ def build_pipeline(seed: int, owned_terms: tuple[tuple[str, str, float], ...] = 
     return Pipeline([("features", features), ("model", model)])
 
 
-
-
 @dataclass
 class TextClassifier:
     pipeline: Pipeline

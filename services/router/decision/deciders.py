@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from services.contract import codec
-from services.contract.categories import DEPARTMENT_LABEL_PREFIX, NO_CATEGORY
+from services.contract.categories import DEPARTMENT_LABEL_PREFIX, NO_CATEGORY, department_labels
 from services.contract.departments import RoutingConfig, UrgencyTerms
 from services.contract.vocabulary import TRIAGE
 from services.router.decision.text import TermMatcher, normalise_text
@@ -194,10 +194,9 @@ class ModelDecider:
         self.threshold = classifier.threshold if threshold is None else threshold
         self.rule_decides_at = rule_decides_at
         # A label learnt from a department-level history (afdeling:<id>) counts for its department.
-        departments = set(rules.categories.department_of.values())
-        self.categories = CategoryScores({**rules.categories.department_of, **{
-            label: label.removeprefix(DEPARTMENT_LABEL_PREFIX) for label in classifier.labels
-            if label.startswith(DEPARTMENT_LABEL_PREFIX) and label.removeprefix(DEPARTMENT_LABEL_PREFIX) in departments}})
+        department_of = rules.categories.department_of
+        self.categories = CategoryScores({**department_of,
+                                          **department_labels(classifier.labels, department_of.values())})
         unknown = set(classifier.labels) - set(self.categories.department_of) - {NO_CATEGORY}
         if unknown:
             raise ValueError(f"the model knows categories the taxonomy does not: {sorted(unknown)}; run `make model`")

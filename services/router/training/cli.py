@@ -80,14 +80,12 @@ def corrections_as_rows(corrections: list, config: RoutingConfig, first_line: in
     """Staff placements (contact.corrections) as history: the newest correction of a message wins; its
     category, or its department where the person chose no category."""
     from services.contract import codec  # noqa: PLC0415 - only with --corrections
+    from services.router.training.export_corrections import correction_text, latest_corrections  # noqa: PLC0415
 
-    latest = {}
-    for correction in corrections:
-        latest[correction.message_id] = correction
     departments = {d.id for d in config.departments}
     rows = []
-    for number, c in enumerate(latest.values(), start=first_line):
-        text = f"{c.subject}\n{c.text}".strip() if c.subject else c.text
+    for number, c in enumerate(latest_corrections(corrections), start=first_line):
+        text = correction_text(c)
         if c.category in config.taxonomy.ids:
             label = c.category
         elif c.department in departments:

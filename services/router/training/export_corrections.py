@@ -19,14 +19,23 @@ from services.runtime.kafka import kafka_python_security
 from services.runtime.settings import CommonSettings
 
 
-def corrections_to_corpus_lines(corrections: list[codec.Correction]) -> list[dict]:
+def latest_corrections(corrections: list[codec.Correction]) -> list[codec.Correction]:
+    """The newest correction of each message (a message moved twice is where it went last)."""
     latest: dict[str, codec.Correction] = {}
     for correction in corrections:
         latest[correction.message_id] = correction
+    return list(latest.values())
+
+
+def correction_text(correction: codec.Correction) -> str:
+    return f"{correction.subject}\n{correction.text}".strip() if correction.subject else correction.text
+
+
+def corrections_to_corpus_lines(corrections: list[codec.Correction]) -> list[dict]:
     return [
         {
             "id": f"correction-{c.message_id}",
-            "text": f"{c.subject}\n{c.text}".strip() if c.subject else c.text,
+            "text": correction_text(c),
             "channel": codec.channel_label(c.channel),
             "category": c.category,
             "label": c.department,
@@ -34,7 +43,7 @@ def corrections_to_corpus_lines(corrections: list[codec.Correction]) -> list[dic
             "split": "train",
             "source": f"correction by {c.staff_id}",
         }
-        for c in latest.values()
+        for c in latest_corrections(corrections)
         if c.category
     ]
 

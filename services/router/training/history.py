@@ -36,6 +36,10 @@ _DATE_FORMATS = ("%d-%m-%Y %H:%M:%S", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d/%m/%Y %H
                  "%d/%m/%Y", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d")
 
 
+# Where a row has no time it sorts first (file order among them).
+_NO_TIME = datetime.min.replace(tzinfo=timezone.utc)
+
+
 class HistoryError(ValueError):
     """The history or the mapping cannot be used as it is; the message says what to change."""
 
@@ -186,7 +190,7 @@ def deduplicate(rows: list[HistoryRow]) -> tuple[list[HistoryRow], int]:
     kept = []
     for same in by_text.values():
         label = Counter(r.label for r in same).most_common(1)[0][0]
-        newest = max((r for r in same if r.label == label), key=lambda r: (r.at or datetime.min.replace(tzinfo=timezone.utc), r.line))
+        newest = max((r for r in same if r.label == label), key=lambda r: (r.at or _NO_TIME, r.line))
         kept.append(newest)
     kept.sort(key=lambda r: r.line)
     return kept, len(rows) - len(kept)
@@ -194,7 +198,7 @@ def deduplicate(rows: list[HistoryRow]) -> tuple[list[HistoryRow], int]:
 
 def newest_last(rows: list[HistoryRow]) -> list[HistoryRow]:
     """Oldest first by time (file order where there is no time, or for equal times)."""
-    return sorted(rows, key=lambda r: (r.at or datetime.min.replace(tzinfo=timezone.utc), r.line))
+    return sorted(rows, key=lambda r: (r.at or _NO_TIME, r.line))
 
 
 def split_newest(rows: list[HistoryRow], fraction: float) -> tuple[list[HistoryRow], list[HistoryRow]]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import GroupKFold, cross_val_predict
 
-from services.contract.categories import DEPARTMENT_LABEL_PREFIX, NO_CATEGORY
+from services.contract.categories import NO_CATEGORY, department_labels
 from services.contract.departments import load_routing_config
 from services.router.decision.classifier import (
     TextClassifier,
@@ -80,7 +80,7 @@ def train(
         build_pipeline(seed, terms), texts, labels, groups=groups, cv=GroupKFold(n_splits=5), method="predict_proba"
     )
     by_department, columns = department_probabilities(out_of_fold, sorted(set(labels)), config.department_of)
-    truth = [label if label == NO_CATEGORY else config.department_of[label] for label in labels]
+    truth = department_truth(labels, config.department_of)
     threshold = choose_threshold(by_department, columns, truth, TARGET_ACCURACY)
     pipeline.fit(texts, labels)
     return TextClassifier(
@@ -126,9 +126,8 @@ def train_on_history(history: list[tuple[str, str]], calibration: list[tuple[str
     `step(name)` is told when each long step starts (a progress bar)."""
     config = load_routing_config(departments_file)
     terms = config.taxonomy.owned_terms()
-    department_of = {**config.department_of, **{label: label.removeprefix(DEPARTMENT_LABEL_PREFIX)
-                                                 for label, _ in (*history, *calibration)
-                                                 if label.startswith(DEPARTMENT_LABEL_PREFIX)}}
+    department_of = {**config.department_of, **department_labels(
+        {label for _, label in (*history, *calibration)}, (d.id for d in config.departments))}
     corpus_texts = [item["text"] for item in corpus]
     corpus_labels = [item["category"] for item in corpus]
 

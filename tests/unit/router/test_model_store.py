@@ -54,7 +54,7 @@ def test_only_the_last_versions_are_kept(tmp_path):
 def test_the_watch_sees_a_promoted_file_once(tmp_path):
     model = tmp_path / "classifier.joblib"
     model_store.promote(tiny(1), model)
-    watch = model_store.ModelWatch(model, interval_seconds=0)
+    watch = model_store.ModelWatch(model)
     assert not watch.changed()
     model_store.promote(tiny(2), model)
     assert watch.changed() and not watch.changed()
